@@ -1,0 +1,146 @@
+"""The normalized article record and its versioned Parquet schema.
+
+One row per captured article page. ``docs/archive.md`` documents every column; bump
+:data:`SCHEMA_VERSION` (and write a migration note there) for any change readers could notice.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+from dataclasses import dataclass, field
+from typing import Any
+
+import pyarrow as pa
+
+SCHEMA_VERSION = 1
+
+DUPLICATE_KINDS = ("none", "exact", "near")
+
+
+def article_id_for(canonical_url: str) -> str:
+    """The stable article id: the first 128 bits of SHA-256 of the canonical URL, in hex.
+
+    Args:
+        canonical_url: The canonical URL (see :mod:`pipeline.urls`).
+
+    Returns:
+        32 lowercase hex characters.
+    """
+    return hashlib.sha256(canonical_url.encode("utf-8")).hexdigest()[:32]
+
+
+@dataclass(frozen=True)
+class RawPointer:
+    """Where the raw HTTP response of a record lives: one ranged GET fetches it.
+
+    ``offset``/``length`` span the whole gzip member of the WARC ``response`` record.
+    """
+
+    warc_key: str
+    offset: int
+    length: int
+    record_id: str
+
+
+@dataclass(frozen=True)
+class ArticleRecord:
+    """One normalized article row (schema version 1)."""
+
+    article_id: str
+    url: str
+    canonical_url: str
+    site: str
+    title: str | None
+    text: str
+    fetched_at: dt.datetime
+    http_status: int
+    content_hash: str
+    simhash: int
+    raw: RawPointer
+    extractor: str
+    extractor_version: str
+    authors: tuple[str, ...] = ()
+    published_at: dt.datetime | None = None
+    published_source: str | None = None
+    modified_at: dt.datetime | None = None
+    modified_source: str | None = None
+    language: str | None = None
+    description: str | None = None
+    tags: tuple[str, ...] = ()
+    image: str | None = None
+    word_count: int = 0
+    duplicate_of: str | None = None
+    duplicate_kind: str = "none"
+    version: int = 1
+    schema_version: int = field(default=SCHEMA_VERSION)
+
+    def to_row(self) -> dict[str, Any]:
+        """The record as a flat dict matching :data:`ARTICLE_SCHEMA`."""
+        row = {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name != "raw"}
+        row["authors"] = list(self.authors)
+        row["tags"] = list(self.tags)
+        row["warc_key"] = self.raw.warc_key
+        row["warc_offset"] = self.raw.offset
+        row["warc_length"] = self.raw.length
+        row["warc_record_id"] = self.raw.record_id
+        return row
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> ArticleRecord:
+        """Rebuild a record from a row read back from Parquet."""
+        values = {k: v for k, v in row.items() if k in _RECORD_FIELDS}
+        values["authors"] = tuple(row.get("authors") or ())
+        values["tags"] = tuple(row.get("tags") or ())
+        for key in ("fetched_at", "published_at", "modified_at"):
+            value = values.get(key)
+            if isinstance(value, dt.datetime) and value.tzinfo is None:
+                values[key] = value.replace(tzinfo=dt.UTC)
+        values["raw"] = RawPointer(
+            row["warc_key"], int(row["warc_offset"]), int(row["warc_length"]),
+            row["warc_record_id"],
+        )
+        return cls(**values)
+
+
+_RECORD_FIELDS = {f.name for f in dataclasses.fields(ArticleRecord)}
+
+_TS = pa.timestamp("us", tz="UTC")
+
+ARTICLE_SCHEMA = pa.schema(
+    [
+        pa.field("schema_version", pa.int16(), nullable=False),
+        pa.field("article_id", pa.string(), nullable=False),
+        pa.field("version", pa.int32(), nullable=False),
+        pa.field("url", pa.string(), nullable=False),
+        pa.field("canonical_url", pa.string(), nullable=False),
+        pa.field("site", pa.string(), nullable=False),
+        pa.field("title", pa.string()),
+        pa.field("authors", pa.list_(pa.string()), nullable=False),
+        pa.field("published_at", _TS),
+        pa.field("published_source", pa.string()),
+        pa.field("modified_at", _TS),
+        pa.field("modified_source", pa.string()),
+        pa.field("language", pa.string()),
+        pa.field("description", pa.string()),
+        pa.field("tags", pa.list_(pa.string()), nullable=False),
+        pa.field("image", pa.string()),
+        pa.field("text", pa.string(), nullable=False),
+        pa.field("word_count", pa.int32(), nullable=False),
+        pa.field("fetched_at", _TS, nullable=False),
+        pa.field("http_status", pa.int16(), nullable=False),
+        pa.field("content_hash", pa.string(), nullable=False),
+        pa.field("simhash", pa.uint64(), nullable=False),
+        pa.field("duplicate_of", pa.string()),
+        pa.field("duplicate_kind", pa.string(), nullable=False),
+        pa.field("extractor", pa.string(), nullable=False),
+        pa.field("extractor_version", pa.string(), nullable=False),
+        pa.field("warc_key", pa.string(), nullable=False),
+        pa.field("warc_offset", pa.int64(), nullable=False),
+        pa.field("warc_length", pa.int64(), nullable=False),
+        pa.field("warc_record_id", pa.string(), nullable=False),
+    ],
+    metadata={b"newsarchive.schema_version": str(SCHEMA_VERSION).encode()},
+)
+"""The Parquet schema of ``normalized/`` files, column order included."""

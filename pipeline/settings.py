@@ -1,0 +1,151 @@
+"""The one place that reads configuration.
+
+Every setting has a name, a default, a unit and a line of documentation here; the table in
+``docs/configuration.md`` is generated from :data:`SETTINGS`. Values come from the process
+environment (``NEWSARCHIVE_<NAME>``). The Airflow adapters translate Airflow Variables and
+connections into the same names before calling the library, so the library never imports Airflow.
+
+S3 credentials are never settings: boto3 reads them from the standard AWS environment variables
+(``AWS_ACCESS_KEY_ID``, ``AWS_SECRET_ACCESS_KEY``, ``AWS_SESSION_TOKEN``, ``AWS_PROFILE``) or
+the DAGs pass them from the ``aws_default`` connection.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from pipeline.errors import ConfigError
+
+ENV_PREFIX = "NEWSARCHIVE_"
+
+
+def _setting(default: Any, doc: str, unit: str = "", env: str | None = None) -> Any:
+    """Declare a setting: its default, documentation and unit travel in the field metadata."""
+    return field(default=default, metadata={"doc": doc, "unit": unit, "env": env})
+
+
+@dataclass(frozen=True)
+class Settings:
+    """All settings of the pipeline, with their defaults.
+
+    Build one with :meth:`from_env`; tests build them directly with keyword arguments.
+    """
+
+    # --- archive ------------------------------------------------------------------------------
+    archive_url: str = _setting(
+        "./archive",
+        "Archive root: a local directory or s3://bucket/prefix.",
+    )
+    s3_endpoint_url: str | None = _setting(
+        None,
+        "S3 endpoint for non-AWS stores (Ceph, MinIO). Falls back to AWS_ENDPOINT_URL_S3 / "
+        "AWS_ENDPOINT_URL.",
+        env="NEWSARCHIVE_S3_ENDPOINT_URL",
+    )
+    s3_region: str | None = _setting(
+        None, "S3 region. Falls back to AWS_DEFAULT_REGION / AWS_REGION, then us-east-1."
+    )
+    s3_addressing_style: str = _setting(
+        "path", "S3 addressing style: path (works everywhere) or virtual."
+    )
+    s3_max_attempts: int = _setting(
+        6, "Attempts per S3 request before a transient error is raised (adaptive backoff).",
+        "attempts",
+    )
+    s3_connect_timeout: float = _setting(5.0, "S3 connect timeout.", "seconds")
+    s3_read_timeout: float = _setting(60.0, "S3 read timeout.", "seconds")
+    s3_verify: str | None = _setting(
+        None, "CA bundle path for HTTPS endpoints with a private CA; 'false' disables checks."
+    )
+    multipart_threshold: int = _setting(
+        16 * 1024 * 1024, "Objects at least this large are uploaded in parts.", "bytes"
+    )
+    multipart_chunksize: int = _setting(16 * 1024 * 1024, "Size of one multipart part.", "bytes")
+    upload_concurrency: int = _setting(8, "Parallel part uploads per object.", "threads")
+
+    # --- raw capture ---------------------------------------------------------------------------
+    warc_max_bytes: int = _setting(
+        256 * 1024 * 1024,
+        "A WARC file rolls over (is closed and uploaded) once it reaches this size.",
+        "bytes",
+    )
+
+    # --- dedup ---------------------------------------------------------------------------------
+    dedup_window_days: int = _setting(
+        30, "Near-duplicate and exact-text lookups look back this many days.", "days"
+    )
+    simhash_max_distance: int = _setting(
+        3, "Two 64-bit SimHashes at most this many bits apart are near-duplicates.", "bits"
+    )
+
+    # --- extraction ----------------------------------------------------------------------------
+    extract_workers: int = _setting(
+        0, "Extraction processes; 0 means one per CPU core.", "processes"
+    )
+
+    # --- crawl ---------------------------------------------------------------------------------
+    sites_file: str = _setting(
+        "", "Path of sites.yaml. Empty means the bundled demo sites (pipeline/data/sites.yaml)."
+    )
+    user_agent: str = _setting(
+        "newsarchive/{version} (+{contact_url})",
+        "User-Agent of the crawler; {version} and {contact_url} are filled in.",
+    )
+    contact_url: str = _setting(
+        "https://github.com/newsarchive/newsarchive",
+        "Where site owners learn who crawls them (goes into the User-Agent).",
+    )
+    allowed_networks: tuple[str, ...] = _setting(
+        (),
+        "Address ranges (CIDR, optionally :port) the crawler may reach even though they are "
+        "private or loopback. Comma separated. Empty: only public addresses.",
+    )
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+        """Read settings from the environment.
+
+        Args:
+            environ: Mapping to read instead of ``os.environ``.
+            **overrides: Values that win over the environment (already typed).
+
+        Returns:
+            The settings.
+
+        Raises:
+            ConfigError: A variable holds a value of the wrong type.
+        """
+        env = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for f in dataclasses.fields(cls):
+            name = f.metadata.get("env") or ENV_PREFIX + f.name.upper()
+            if name in env and env[name] != "":
+                values[f.name] = _parse(f.name, name, env[name], f.default)
+        values.update(overrides)
+        return cls(**values)
+
+
+def _parse(field_name: str, env_name: str, raw: str, default: Any) -> Any:
+    converters: dict[type, Callable[[str], Any]] = {
+        int: int,
+        float: float,
+        tuple: lambda s: tuple(p.strip() for p in s.split(",") if p.strip()),
+        bool: lambda s: {"1": True, "true": True, "yes": True, "0": False, "false": False,
+                         "no": False}[s.strip().lower()],
+    }
+    kind = type(default) if default is not None else str
+    convert = converters.get(kind, str)
+    try:
+        return convert(raw)
+    except (ValueError, KeyError):
+        raise ConfigError(
+            f"{env_name}={raw!r} is not a valid {kind.__name__} (setting {field_name})"
+        ) from None
+
+
+SETTINGS = tuple(dataclasses.fields(Settings))
+"""Every setting, for the documentation generator and ``newsarchive config``."""

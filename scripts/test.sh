@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# test.sh - set up everything the tests need and run them: lint, types, the test suite.
+#
+# Creates .venv and installs the project under constraints.txt (scripts/bootstrap.sh), installs
+# the Debian packages of the real S3 server (Ceph RGW) and the compose checker, then runs ruff,
+# mypy and pytest. The S3 server is started by the tests themselves (tests/s3server.py).
+# Extra arguments go to pytest: scripts/test.sh -k warc -x
+set -Eeuo pipefail
+cd "$(dirname "$0")/.."
+
+APT_PACKAGES="ceph-mon ceph-osd radosgw uuid-runtime openssl docker-compose" \
+    bash scripts/bootstrap.sh
+
+export PATH="$PWD/.venv/bin:$PATH"
+echo "== ruff" >&2
+ruff check .
+echo "== mypy" >&2
+mypy
+echo "== pytest" >&2
+set +e
+python -m pytest "$@"
+status=$?
+set -e
+if [ "$status" -eq 5 ]; then
+    echo "test.sh: pytest collected no tests: that is a failure" >&2
+    exit 1
+fi
+exit "$status"

@@ -1,0 +1,133 @@
+"""WARC capture and read-back: standard tools accept the files, bytes stay as received."""
+
+from __future__ import annotations
+
+import datetime as dt
+import gzip
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from warcio.archiveiterator import ArchiveIterator
+
+from pipeline.store import ArchiveStore, LocalStore
+from pipeline.warc import Exchange, WarcWriter, iter_captures, payload_digest, read_record
+
+WARCIO = str(Path(sys.executable).with_name("warcio"))
+T0 = dt.datetime(2024, 3, 1, 12, 0, tzinfo=dt.UTC)
+HTML = b"<html><head><title>T</title></head><body><p>" + b"story " * 200 + b"</p></body></html>"
+
+
+def exchange(url: str, body: bytes = HTML, *, gzipped: bool = False, status: int = 200,
+             metadata: dict[str, str] | None = None) -> Exchange:
+    headers = [("Content-Type", "text/html; charset=utf-8"), ("Transfer-Encoding", "chunked")]
+    wire = gzip.compress(body, mtime=0) if gzipped else body
+    if gzipped:
+        headers.append(("Content-Encoding", "gzip"))
+    return Exchange(url=url, status=status, response_headers=headers, body=wire, fetched_at=T0,
+                    request_headers=[("Host", "example.org"), ("User-Agent", "test")],
+                    ip_address="127.0.0.1", metadata=metadata)
+
+
+def test_roundtrip_keeps_wire_bytes_and_metadata(store: ArchiveStore) -> None:
+    with WarcWriter(store, "raw/site=a/date=2024-03-01", max_bytes=1 << 30, name="crawl") as w:
+        p1 = w.write(exchange("http://example.org/a", gzipped=True,
+                              metadata={"published": "2024-03-01T08:00:00Z",
+                                        "source": "news_sitemap"}))
+        p2 = w.write(exchange("http://example.org/404", b"not here", status=404))
+    assert w.keys == ["raw/site=a/date=2024-03-01/crawl-00001.warc.gz"]
+    size, digest = w.file_digests[w.keys[0]]
+    assert size == len(store.get(w.keys[0])) and len(digest) == 64
+    captures = list(iter_captures(store, w.keys[0]))
+    assert [c.url for c in captures] == ["http://example.org/a", "http://example.org/404"]
+    first = captures[0]
+    assert first.raw_body == gzip.compress(HTML, mtime=0)   # as received, still gzip
+    assert first.body == HTML                                # decoded for extraction
+    assert first.header("content-encoding") == "gzip"
+    assert first.header("transfer-encoding") is None
+    assert first.metadata == {"published": "2024-03-01T08:00:00Z", "source": "news_sitemap"}
+    assert first.fetched_at == T0 and first.status == 200 and first.record_type == "response"
+    assert captures[1].status == 404 and captures[1].body == b"not here"
+    assert (first.pointer, captures[1].pointer) == (p1, p2)
+    # one ranged read returns the same record
+    again = read_record(store, p2)
+    assert again.body == b"not here" and again.pointer == p2
+
+
+def test_identical_payload_becomes_revisit(local_store: LocalStore) -> None:
+    known = {payload_digest(b"old page"): ("http://example.org/old", "2024-02-01T00:00:00Z")}
+    w = WarcWriter(local_store, "raw/x", max_bytes=1 << 30, name="c", known_payloads=known)
+    w.write(exchange("http://example.org/a"))
+    w.write(exchange("http://example.org/a-copy"))          # same payload, same run
+    w.write(exchange("http://example.org/old-again", b"old page"))  # archived in an earlier run
+    keys = w.close()
+    caps = list(iter_captures(local_store, keys[0]))
+    assert [c.record_type for c in caps] == ["response", "revisit", "revisit"]
+    assert caps[1].refers_to_uri == "http://example.org/a"
+    assert caps[2].refers_to_uri == "http://example.org/old"
+    assert caps[2].refers_to_date == "2024-02-01T00:00:00Z"
+    with open(local_store.root / keys[0], "rb") as fh:
+        revisit = [r for r in ArchiveIterator(fh) if r.rec_type == "revisit"][0]
+        assert revisit.rec_headers.get_header("WARC-Profile").endswith(
+            "/revisit/identical-payload-digest")
+    assert w.stats == Counter(response=1, revisit=2, files=1)
+
+
+def test_rollover_and_standard_tools(local_store: LocalStore) -> None:
+    w = WarcWriter(local_store, "raw/site=a/date=2024-03-01", max_bytes=4000, name="c")
+    for i in range(6):
+        w.write(exchange(f"http://example.org/{i}", HTML + str(i).encode()))
+    keys = w.close()
+    assert len(keys) > 1  # rolled over
+    responses = 0
+    for key in keys:
+        path = local_store.root / key
+        check = subprocess.run([WARCIO, "check", "-v", str(path)], capture_output=True,
+                               text=True, check=False)
+        assert check.returncode == 0, check.stdout + check.stderr
+        index = subprocess.run([WARCIO, "index", str(path)], capture_output=True, text=True,
+                               check=True)
+        types = [line.split('"warc-type": "')[1].split('"')[0]
+                 for line in index.stdout.splitlines()]
+        assert types[0] == "warcinfo" and len(types) % 2 == 1
+        assert types[1:] == ["response", "request"] * (len(types) // 2)
+        responses += len(types) // 2
+        with gzip.open(path) as fh:  # every record is its own member, the file is plain gzip
+            assert fh.read().startswith(b"WARC/1.1\r\n")
+    assert responses == 6
+
+
+def test_corrupt_file_is_counted_not_fatal(local_store: LocalStore) -> None:
+    w = WarcWriter(local_store, "raw/x", max_bytes=1 << 30, name="c")
+    w.write(exchange("http://example.org/1"))
+    pointer2 = w.write(exchange("http://example.org/2", b"second"))
+    key = w.close()[0]
+    data = local_store.get(key)
+    # cut the file in the middle of the second response record
+    local_store.put(key, data[: pointer2.offset + pointer2.length // 2])
+    errors: Counter[str] = Counter()
+    caps = list(iter_captures(local_store, key, errors=errors))
+    assert [c.url for c in caps] == ["http://example.org/1"]
+    assert errors["corrupt_file"] == 1
+
+
+def test_decompression_bomb_refused(local_store: LocalStore) -> None:
+    bomb = b"\0" * (8 << 20)
+    w = WarcWriter(local_store, "raw/x", max_bytes=1 << 30, name="c")
+    w.write(exchange("http://example.org/bomb", bomb, gzipped=True))
+    w.write(exchange("http://example.org/ok"))
+    key = w.close()[0]
+    errors: Counter[str] = Counter()
+    caps = list(iter_captures(local_store, key, errors=errors, max_body_bytes=1 << 20))
+    assert [c.url for c in caps] == ["http://example.org/ok"]
+    assert errors["corrupt_record"] == 1
+
+
+@pytest.mark.parametrize("bad", [b"", b"not a warc at all", gzip.compress(b"garbage")])
+def test_garbage_files(local_store: LocalStore, bad: bytes) -> None:
+    local_store.put("raw/bad.warc.gz", bad)
+    errors: Counter[str] = Counter()
+    assert list(iter_captures(local_store, "raw/bad.warc.gz", errors=errors)) == []
+    assert sum(errors.values()) == (0 if bad == b"" else 1)
