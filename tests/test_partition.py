@@ -24,7 +24,7 @@ def snapshot(store: ArchiveStore) -> dict[str, bytes]:
 
 
 def test_publish_then_read(store: ArchiveStore) -> None:
-    records = archive_pages(store, "a", DAY, 5) + [make_record(99, duplicate_kind="near")]
+    records = [*archive_pages(store, "a", DAY, 5), make_record(99, duplicate_kind="near")]
     manifest, changed = publish_partition(store, "a", DAY, records, run_id="run-1",
                                           counts={"fetched": 6})
     assert changed

@@ -69,7 +69,7 @@ def test_identical_payload_becomes_revisit(local_store: LocalStore) -> None:
     assert caps[2].refers_to_uri == "http://example.org/old"
     assert caps[2].refers_to_date == "2024-02-01T00:00:00Z"
     with open(local_store.root / keys[0], "rb") as fh:
-        revisit = [r for r in ArchiveIterator(fh) if r.rec_type == "revisit"][0]
+        revisit = next(r for r in ArchiveIterator(fh) if r.rec_type == "revisit")
         assert revisit.rec_headers.get_header("WARC-Profile").endswith(
             "/revisit/identical-payload-digest")
     assert w.stats == Counter(response=1, revisit=2, files=1)
