@@ -18,6 +18,7 @@ from pipeline.errors import NewsArchiveError
 
 COMMAND_MODULES: tuple[str, ...] = (
     "pipeline.cli.read",
+    "pipeline.cli.config",
 )
 
 EXIT_OK = 0
