@@ -14,6 +14,7 @@ from pipeline.s3store import S3Store, make_client
 from pipeline.settings import Settings
 from pipeline.store import ArchiveStore, LocalStore
 from tests import s3server
+from tests.demo_fixtures import demo  # noqa: F401 - session fixture of the crawl tests
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 

@@ -1,0 +1,77 @@
+"""``newsarchive crawl``: crawl one site for a date range (runs Scrapy in its own process)."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from pipeline.cli.common import check_range, iso_date
+from pipeline.errors import ObjectNotFound
+from pipeline.payloads import crawl_report_key
+from pipeline.settings import Settings
+from pipeline.store import open_store
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+def register(subparsers: Any) -> None:
+    """Add the ``crawl`` subcommand."""
+    parser = subparsers.add_parser(
+        "crawl", help="crawl one site for a date range into the archive",
+        description="Run the news spider for one site and window; raw WARCs go to the archive "
+                    "and the crawl report to staging/<run id>/crawl/.")
+    parser.add_argument("--site", required=True, help="site id from sites.yaml")
+    parser.add_argument("--start", type=iso_date, required=True, help="first day, YYYY-MM-DD")
+    parser.add_argument("--end", type=iso_date, help="last day, YYYY-MM-DD (default: --start)")
+    parser.add_argument("--partition", type=iso_date, help="partition date (default: --start)")
+    parser.add_argument("--run-id", help="run id (default: manual__<timestamp>)")
+    parser.add_argument("--today", type=iso_date,
+                        help="the date treated as today (default: the UTC date)")
+    parser.add_argument("--sites-file", help="sites.yaml (default: NEWSARCHIVE_SITES_FILE)")
+    parser.add_argument("--archive", help="archive root (default: NEWSARCHIVE_ARCHIVE_URL)")
+    parser.add_argument("-s", "--set", action="append", default=[], metavar="NAME=VALUE",
+                        help="Scrapy setting override (repeatable)")
+    parser.set_defaults(func=run, parser=parser)
+
+
+def scrapy_command(args: argparse.Namespace, run_id: str) -> list[str]:
+    """The ``python -m scrapy crawl news ...`` command line for ``args``."""
+    end = args.end or args.start
+    cmd = [sys.executable, "-m", "scrapy", "crawl", "news", "-a", f"site={args.site}",
+           "-a", f"start={args.start}", "-a", f"end={end}", "-a", f"run_id={run_id}"]
+    for name in ("partition", "today", "sites_file"):
+        value = getattr(args, name, None)
+        if value:
+            cmd += ["-a", f"{name}={value}"]
+    if args.archive:
+        cmd += ["-s", f"ARCHIVE_URL={args.archive}"]
+    for item in args.set:
+        cmd += ["-s", item]
+    return cmd
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the crawl and print its report summary."""
+    check_range(args.parser, args.start, args.end or args.start)
+    run_id = args.run_id or f"manual__{dt.datetime.now(dt.UTC):%Y-%m-%dT%H%M%S}Z"
+    env = dict(os.environ, SCRAPY_SETTINGS_MODULE="spiders.settings")
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PROJECT_ROOT),
+                                                      env.get("PYTHONPATH", "")]))
+    status = subprocess.call(scrapy_command(args, run_id), env=env)
+    store = open_store(args.archive, Settings.from_env())
+    try:
+        report = json.loads(store.get(crawl_report_key(run_id, args.site,
+                                                       args.partition or args.start)))
+    except ObjectNotFound:
+        print(f"newsarchive crawl: no crawl report (scrapy exited {status})", file=sys.stderr)
+        return status or 1
+    summary = {k: report[k] for k in ("site", "partition", "run_id", "finish_reason",
+                                      "discovered", "fetched", "skipped", "errors", "warc_keys")}
+    print(json.dumps(summary, indent=1))
+    return status

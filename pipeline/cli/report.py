@@ -1,0 +1,43 @@
+"""``newsarchive report``: show a run report."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+from pipeline.errors import ConfigError
+from pipeline.runreport import format_report, list_runs, read_report
+from pipeline.settings import Settings
+from pipeline.store import open_store
+
+
+def register(subparsers: Any) -> None:
+    """Add the ``report`` subcommand."""
+    parser = subparsers.add_parser("report", help="show a run report (runs/<run id>.json)")
+    parser.add_argument("run_id", nargs="?", help="run id (default: the latest report)")
+    parser.add_argument("--archive", help="archive root (default: NEWSARCHIVE_ARCHIVE_URL)")
+    parser.add_argument("--json", action="store_true", help="print the report document")
+    parser.add_argument("--list", action="store_true", help="list the runs with a report")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Print the report; exit 1 when the run had failures."""
+    store = open_store(args.archive, Settings.from_env())
+    runs = list_runs(store)
+    if args.list:
+        print("\n".join(runs))
+        return 0
+    if not runs:
+        raise ConfigError(f"{store.url}: no run reports yet")
+    report = read_report(store, args.run_id or _latest(store, runs))
+    print(json.dumps(report, indent=1) if args.json else format_report(report))
+    return 0 if report.get("ok") else 1
+
+
+def _latest(store: Any, runs: list[str]) -> str:
+    """The run whose report was written last."""
+    def finished(run_id: str) -> str:
+        return str(read_report(store, run_id).get("finished_at", ""))
+    return max(runs, key=lambda r: (finished(r), r))

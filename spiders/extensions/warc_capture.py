@@ -1,0 +1,179 @@
+"""Own the crawl's WARC writer: open it at spider start, close and upload it at the end.
+
+Files go to ``raw/site=<site>/date=<partition>/`` and are uploaded at each rollover and at
+close, so a killed crawl loses at most the open file. Writes and uploads run in one dedicated
+thread (the writer is not thread-safe, and boto3 blocks), never in the reactor. Payload digests
+of earlier crawls of the site are loaded at start (``known_payloads``, for revisit records) and
+this crawl's digests are saved at close (:mod:`pipeline.payloads`).
+
+Needs the asyncio reactor (Scrapy's default). The spider supplies ``site_id``, ``partition``
+(a date) and ``run_id`` attributes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+import secrets
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from scrapy import signals
+from scrapy.exceptions import NotConfigured
+from scrapy.utils.defer import maybe_deferred_to_future
+from twisted.internet.threads import deferToThreadPool
+from twisted.python.threadpool import ThreadPool
+
+from pipeline.layout import raw_prefix
+from pipeline.payloads import load_known_payloads, save_payloads
+from pipeline.schema import RawPointer
+from pipeline.settings import Settings
+from pipeline.store import ArchiveStore, open_store
+from pipeline.warc import Exchange, WarcWriter
+
+if TYPE_CHECKING:
+    from scrapy import Spider
+    from scrapy.crawler import Crawler
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+class WarcCaptureExtension:
+    """WARC writer lifecycle.
+
+    Settings: ``WARC_CAPTURE_ENABLED``, ``ARCHIVE_URL``, ``WARC_CAPTURE_MAX_BYTES``,
+    ``WARC_CAPTURE_PAYLOAD_LOOKBACK_DAYS``, ``WARC_CAPTURE_MAX_PENDING``.
+    Stats: ``warc/records``, ``warc/revisits``, ``warc/files``.
+    """
+
+    def __init__(self, crawler: Crawler, archive_url: str, max_bytes: int,
+                 lookback_days: int, max_pending: int = 64) -> None:
+        self.crawler = crawler
+        self.archive_url = archive_url
+        self.max_bytes = max_bytes
+        self.lookback_days = lookback_days
+        self.store: ArchiveStore | None = None
+        self.writer: WarcWriter | None = None
+        self.keys: list[str] = []
+        self.payload_index_key: str | None = None
+        self._pool = ThreadPool(minthreads=1, maxthreads=1, name="warc-writer")
+        self._finished: asyncio.Future[list[str]] | None = None
+        self._pending: set[asyncio.Future[RawPointer]] = set()
+        self._failure: BaseException | None = None
+        self.max_pending = max_pending
+        self._closing: asyncio.Future[None] | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> WarcCaptureExtension:  # noqa: D102
+        settings = crawler.settings
+        if not settings.getbool("WARC_CAPTURE_ENABLED"):
+            raise NotConfigured("WARC_CAPTURE_ENABLED is off")
+        ext = cls(crawler, settings.get("ARCHIVE_URL") or "./archive",
+                  settings.getint("WARC_CAPTURE_MAX_BYTES"),
+                  settings.getint("WARC_CAPTURE_PAYLOAD_LOOKBACK_DAYS", 30),
+                  settings.getint("WARC_CAPTURE_MAX_PENDING", 64))
+        crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
+        return ext
+
+    async def _in_thread(self, func: Callable[..., T], *args: Any) -> T:
+        from twisted.internet import reactor
+
+        deferred = deferToThreadPool(reactor, self._pool, func, *args)  # type: ignore[arg-type]
+        return await maybe_deferred_to_future(deferred)
+
+    async def spider_opened(self, spider: Spider) -> None:
+        """Open the archive, load known payload digests and start the writer."""
+        site: str = spider.site_id  # type: ignore[attr-defined]
+        partition: dt.date = spider.partition  # type: ignore[attr-defined]
+        run_id: str = spider.run_id  # type: ignore[attr-defined]
+        self._pool.start()
+        self.store = open_store(self.archive_url, Settings.from_env())
+        known = await self._in_thread(load_known_payloads, self.store, site, partition,
+                                      self.lookback_days)
+        stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+        self.writer = WarcWriter(
+            self.store, raw_prefix(site, partition), max_bytes=self.max_bytes,
+            name=f"{site}-{stamp}-{secrets.token_hex(3)}",
+            warcinfo={"isPartOf": f"{site}/{partition.isoformat()}", "operator-run": run_id,
+                      "http-header-user-agent": self.crawler.settings.get("USER_AGENT", "")},
+            known_payloads=known, on_file_done=self._file_done)
+        log.info("WARC capture to %s/%s (%d known payloads)", self.store.url,
+                 raw_prefix(site, partition), len(known))
+
+    def _file_done(self, key: str) -> None:
+        self.keys.append(key)
+        if self.crawler.stats is not None:
+            self.crawler.stats.inc_value("warc/files")
+
+    async def write(self, exchange: Exchange) -> None:
+        """Queue one exchange for the writer thread.
+
+        Returns once the exchange is queued; waits only while ``WARC_CAPTURE_MAX_PENDING``
+        writes are already queued (back-pressure), so the crawl never outruns the disk.
+
+        Raises:
+            Exception: An earlier write failed (the crawl must not go on without its record).
+        """
+        if self._failure is not None:
+            raise self._failure
+        if self.writer is None:
+            return
+        while len(self._pending) >= self.max_pending:
+            await asyncio.wait(list(self._pending), return_when=asyncio.FIRST_COMPLETED)
+        future = asyncio.ensure_future(self._in_thread(self._write_one, exchange))
+        self._pending.add(future)
+        future.add_done_callback(self._written)
+
+    def _write_one(self, exchange: Exchange) -> RawPointer:
+        assert self.writer is not None
+        return self.writer.write(exchange)
+
+    def _written(self, future: asyncio.Future[RawPointer]) -> None:
+        self._pending.discard(future)
+        if future.cancelled():
+            return
+        if future.exception() is not None:
+            self._failure = future.exception()
+            log.error("WARC write failed: %s", self._failure)
+            if self.crawler.engine is not None:
+                self._closing = asyncio.ensure_future(
+                    self.crawler.engine.close_spider_async(reason="warc_write_failed"))
+            return
+        stats = self.crawler.stats
+        if stats is not None:
+            stats.inc_value("warc/records")
+
+    async def finish(self) -> list[str]:
+        """Close the writer (upload the open file) and save payload digests, once.
+
+        Returns:
+            The keys of every WARC file written by this crawl.
+        """
+        if self._finished is None:
+            self._finished = asyncio.ensure_future(self._finish())
+        return list(await asyncio.shield(self._finished))
+
+    async def _finish(self) -> list[str]:
+        spider = self.crawler.spider
+        if self.writer is None or self.store is None or spider is None:
+            return list(self.keys)
+        writer = self.writer
+        while self._pending:
+            await asyncio.wait(list(self._pending))
+        await self._in_thread(writer.close)
+        if self._failure is not None:
+            raise self._failure
+        self.payload_index_key = await self._in_thread(
+            save_payloads, self.store, spider.site_id, spider.partition,  # type: ignore[attr-defined]
+            writer.payload_digests)
+        if self.crawler.stats is not None:
+            self.crawler.stats.set_value("warc/revisits", writer.stats.get("revisit", 0))
+        self._pool.stop()
+        return list(self.keys)
+
+    async def spider_closed(self, spider: Spider) -> None:
+        """Upload the open file when the crawl ends."""
+        await self.finish()

@@ -1,0 +1,125 @@
+"""The demo news sites: deterministic worlds, ground truth, realistic differences, the CLI."""
+
+from __future__ import annotations
+
+import datetime as dt
+import gzip
+import threading
+import urllib.error
+import urllib.request
+
+import pytest
+
+from pipeline.cli import build_parser
+from pipeline.cli.demo_sites import run_serve
+from pipeline.demo import DemoServer, DemoWorld
+from pipeline.discovery import parse_feed, parse_sitemap
+from tests.demo_fixtures import TODAY, Demo
+
+
+def get(url: str, gz: bool = False) -> tuple[int, dict[str, str], bytes]:
+    headers = {"Accept-Encoding": "gzip"} if gz else {}
+    try:
+        with urllib.request.urlopen(urllib.request.Request(url, headers=headers),
+                                    timeout=5) as r:
+            return r.status, dict(r.headers), r.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, dict(exc.headers), exc.read()
+
+
+def test_world_is_deterministic_and_scales() -> None:
+    a = DemoWorld(seed=3, today=TODAY, days=10, articles_per_day=4)
+    b = DemoWorld(seed=3, today=TODAY, days=10, articles_per_day=4)
+    c = DemoWorld(seed=4, today=TODAY, days=10, articles_per_day=4)
+    assert [x.path for x in a.articles("metro-wire")] == [x.path for x in b.articles("metro-wire")]
+    assert [x.path for x in a.articles("metro-wire")] != [x.path for x in c.articles("metro-wire")]
+    big = DemoWorld(seed=1, today=TODAY, days=100, articles_per_day=40)
+    assert sum(len(big.articles(s.id)) for s in big.sites) == 12_000
+    assert all(a.published.date() <= TODAY for a in big.articles("city-ledger"))
+
+
+def test_stories_differ_and_syndication_is_light_editing() -> None:
+    world = DemoWorld(seed=5, today=TODAY, days=3, articles_per_day=8)
+    texts = {" ".join(world.story(a).paragraphs) for a in world.articles("daily-courier")}
+    assert len(texts) == 24
+    copies = [a for a in world.articles("daily-courier") if a.syndicated_from]
+    assert copies
+    copy = copies[0]
+    original = next(a for a in world.articles("metro-wire") if a.story_id == copy.story_id)
+    assert original.published < copy.published and original.published.date() == \
+        copy.published.date()
+    orig_words = set(" ".join(world.story(original).paragraphs).split())
+    copy_words = set(" ".join(world.story(copy).paragraphs).split())
+    assert len(orig_words & copy_words) / len(orig_words | copy_words) > 0.6
+    assert world.story(copy).paragraphs != world.story(original).paragraphs
+    assert any(a.updated for a in world.articles("daily-courier"))
+
+
+def test_expected_window() -> None:
+    world = DemoWorld(seed=5, today=TODAY, days=10, articles_per_day=5)
+    day = TODAY - dt.timedelta(days=2)
+    plain = world.expected("metro-wire", day, day)
+    assert len(plain) == 5 and all(a.published.date() == day for a in plain)
+    with_updates = world.expected("daily-courier", day, day)
+    assert len(with_updates) > 5  # articles updated that day count too
+    assert len(world.expected("daily-courier", day, day, with_updates=False)) == 5
+
+
+def test_sites_differ_like_real_ones(demo: Demo) -> None:
+    world, server = demo.world, demo.server
+    courier = world.articles("daily-courier")[3]
+    status, headers, body = get(server.url("daily-courier", courier.path), gz=True)
+    assert status == 200 and headers["Content-Encoding"] == "gzip"
+    html = gzip.decompress(body).decode()
+    assert "application/ld+json" in html and 'property="og:title"' in html
+    assert "cookie" in html.lower() and "Latest News" in html and "Share this" in html
+    wire = world.articles("metro-wire")[0]
+    html = get(server.url("metro-wire", wire.path), gz=True)[2].decode()
+    assert "ld+json" not in html and "og:title" in html
+    ledger = world.articles("city-ledger")[0]
+    html = gzip.decompress(get(server.url("city-ledger", ledger.path), gz=True)[2]).decode()
+    assert "ld+json" not in html and "og:" not in html and "Published" in html
+    news = parse_sitemap(get(server.url("daily-courier", "/news-sitemap.xml"))[2],
+                         server.url("daily-courier", "/"))
+    assert news.urls and all(u.published for u in news.urls)
+    feed = parse_feed(get(server.url("metro-wire", "/feed.xml"))[2], server.url("metro-wire", "/"))
+    assert feed.next_url and len(feed.items) == 30
+    assert get(server.url("metro-wire", "/sitemap.xml"))[0] == 404
+    assert get(server.url("city-ledger", "/archive/2026/03/01/"))[0] == 200
+    assert b"Disallow: /private/" in get(server.url("faulty-gazette", "/robots.txt"))[2]
+
+
+def test_fault_endpoints(demo: Demo) -> None:
+    server = demo.server
+    assert get(server.url("faulty-gazette", "/news/server-error"))[0] == 500
+    _, headers, _ = get(server.url("faulty-gazette", "/news/not-html"))
+    assert headers["Content-Type"] == "application/pdf"
+    _status, headers, body = get(server.url("faulty-gazette", "/news/gzip-bomb"), gz=True)
+    assert len(body) < 100_000 and len(gzip.decompress(body)) == 8 * 1024 * 1024
+    with pytest.raises(UnicodeDecodeError):
+        get(server.url("faulty-gazette", "/news/wrong-charset"))[2].decode("utf-8")
+
+
+def test_cli_serve_prints_urls_and_sites_yaml(capsys: pytest.CaptureFixture[str]) -> None:
+    args = build_parser().parse_args(["demo-sites", "serve", "--port", "0", "--days", "2",
+                                      "--articles-per-day", "2", "--seed", "9"])
+    stop = threading.Event()
+    thread = threading.Thread(target=run_serve, args=(args, stop))
+    thread.start()
+    try:
+        for _ in range(100):
+            out = capsys.readouterr().out
+            if "sites:" in out:
+                break
+            stop.wait(0.05)
+    finally:
+        stop.set()
+        thread.join(5)
+    assert "daily-courier: http://127.0.0.1:" in out
+    assert "NEWSARCHIVE_ALLOWED_NETWORKS=127.0.0.1/32:" in out
+    assert "- id: city-ledger" in out
+
+
+def test_server_context_manager() -> None:
+    with DemoServer(DemoWorld(seed=1, today=TODAY, days=1, articles_per_day=1)) as server:
+        assert get(server.url("metro-wire", "/"))[0] == 200
