@@ -2,7 +2,21 @@
 
 Each subcommand lives in its own module of this package and exposes ``register(subparsers)``,
 which adds its parser and sets ``func`` to a callable taking the parsed arguments and returning
-the exit status. Add a new module to :data:`COMMAND_MODULES: tuple[str, ...] = (
+the exit status. Add a new module to :data:`COMMAND_MODULES` to plug it in.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+from collections.abc import Sequence
+
+from pipeline import __version__
+from pipeline.errors import NewsArchiveError
+
+COMMAND_MODULES: tuple[str, ...] = (
     "pipeline.cli.read",
     "pipeline.cli.config",
     "pipeline.cli.report",
