@@ -79,7 +79,11 @@ class Settings:
         30, "Near-duplicate and exact-text lookups look back this many days.", "days"
     )
     simhash_max_distance: int = _setting(
-        3, "Two 64-bit SimHashes at most this many bits apart are near-duplicates.", "bits"
+        11,
+        "Two texts whose 64-bit SimHashes are at most this many bits apart (and whose second, "
+        "index-only SimHashes together differ by at most twice this) are near-duplicates. "
+        "Measured by benchmarks/neardup_quality.py.",
+        "bits",
     )
 
     # --- extraction ----------------------------------------------------------------------------
@@ -103,6 +107,18 @@ class Settings:
         (),
         "Address ranges (CIDR, optionally :port) the crawler may reach even though they are "
         "private or loopback. Comma separated. Empty: only public addresses.",
+    )
+
+    crawl_settings: tuple[str, ...] = _setting(
+        (),
+        "Scrapy settings NAME=VALUE applied to every crawl, comma separated (e.g. "
+        "DOWNLOAD_DELAY=0 for a private test site).",
+    )
+    crawl_today: str = _setting(
+        "", "The date (YYYY-MM-DD) crawls treat as today, for demos and tests. Empty: the UTC date."
+    )
+    crawl_timeout: float = _setting(
+        6 * 3600.0, "A crawl of one site and day is stopped (and fails) after this long.", "seconds"
     )
 
     @classmethod

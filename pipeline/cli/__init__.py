@@ -23,6 +23,9 @@ COMMAND_MODULES: tuple[str, ...] = (
     "pipeline.cli.sites",
     "pipeline.cli.crawl",
     "pipeline.cli.demo_sites",
+    "pipeline.cli.extract",
+    "pipeline.cli.run",
+    "pipeline.cli.reprocess",
 )
 
 EXIT_OK = 0

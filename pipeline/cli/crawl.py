@@ -5,19 +5,16 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import os
 import subprocess
 import sys
-from pathlib import Path
 from typing import Any
 
 from pipeline.cli.common import check_range, iso_date
+from pipeline.crawlproc import spider_command, spider_env
 from pipeline.errors import ObjectNotFound
 from pipeline.payloads import crawl_report_key
 from pipeline.settings import Settings
 from pipeline.store import open_store
-
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
 def register(subparsers: Any) -> None:
@@ -42,28 +39,17 @@ def register(subparsers: Any) -> None:
 
 def scrapy_command(args: argparse.Namespace, run_id: str) -> list[str]:
     """The ``python -m scrapy crawl news ...`` command line for ``args``."""
-    end = args.end or args.start
-    cmd = [sys.executable, "-m", "scrapy", "crawl", "news", "-a", f"site={args.site}",
-           "-a", f"start={args.start}", "-a", f"end={end}", "-a", f"run_id={run_id}"]
-    for name in ("partition", "today", "sites_file"):
-        value = getattr(args, name, None)
-        if value:
-            cmd += ["-a", f"{name}={value}"]
-    if args.archive:
-        cmd += ["-s", f"ARCHIVE_URL={args.archive}"]
-    for item in args.set:
-        cmd += ["-s", item]
-    return cmd
+    return spider_command(
+        args.site, args.start, args.end, run_id=run_id, partition=args.partition,
+        today=args.today, sites_file=args.sites_file, archive_url=args.archive,
+        overrides=args.set)
 
 
 def run(args: argparse.Namespace) -> int:
     """Run the crawl and print its report summary."""
     check_range(args.parser, args.start, args.end or args.start)
     run_id = args.run_id or f"manual__{dt.datetime.now(dt.UTC):%Y-%m-%dT%H%M%S}Z"
-    env = dict(os.environ, SCRAPY_SETTINGS_MODULE="spiders.settings")
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PROJECT_ROOT),
-                                                      env.get("PYTHONPATH", "")]))
-    status = subprocess.call(scrapy_command(args, run_id), env=env)
+    status = subprocess.call(scrapy_command(args, run_id), env=spider_env())
     store = open_store(args.archive, Settings.from_env())
     try:
         report = json.loads(store.get(crawl_report_key(run_id, args.site,

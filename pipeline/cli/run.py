@@ -1,0 +1,74 @@
+"""``newsarchive run``: the whole pipeline for a date range, without Airflow.
+
+The same task functions as the Airflow DAGs (:mod:`pipeline.tasks`), run one after the other in
+this process (the crawls still run in their own processes), with a progress display. For
+schedules, retries and parallel workers, use the DAGs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+from typing import Any
+
+from tqdm import tqdm
+
+from pipeline import tasks
+from pipeline.cli.common import check_range, iso_date
+from pipeline.errors import NewsArchiveError
+from pipeline.runreport import format_report, read_report
+from pipeline.settings import Settings
+from pipeline.store import open_store
+
+
+def register(subparsers: Any) -> None:
+    """Add the ``run`` subcommand."""
+    parser = subparsers.add_parser(
+        "run", help="crawl, extract, deduplicate and publish a date range (no Airflow)",
+        description="Run the nightly pipeline for each day of a range, like a manual DAG run.")
+    parser.add_argument("--since", type=iso_date, required=True, help="first day, YYYY-MM-DD")
+    parser.add_argument("--until", type=iso_date, help="last day (default: --since)")
+    parser.add_argument("--site", action="append", help="only this site (repeatable)")
+    parser.add_argument("--sites-file", help="sites.yaml (default: NEWSARCHIVE_SITES_FILE)")
+    parser.add_argument("--archive", help="archive root (default: NEWSARCHIVE_ARCHIVE_URL)")
+    parser.add_argument("--page-cap", type=int, help="at most N pages per site and day")
+    parser.add_argument("--force", action="store_true",
+                        help="crawl again partitions that are already committed")
+    parser.add_argument("--run-id", help="run id (default: manual__<timestamp>)")
+    parser.set_defaults(func=run, parser=parser)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run every stage; exit 1 when any partition failed."""
+    until = args.until or args.since
+    check_range(args.parser, args.since, until)
+    overrides: dict[str, Any] = {}
+    if args.archive:
+        overrides["archive_url"] = args.archive
+    if args.sites_file:
+        overrides["sites_file"] = args.sites_file
+    settings = Settings.from_env(**overrides)
+    run_id = args.run_id or f"manual__{dt.datetime.now(dt.UTC):%Y-%m-%dT%H%M%S}Z"
+    items = tasks.plan(str(args.since), str(until), args.site, settings.sites_file or None)
+    failures: list[dict[str, Any]] = []
+    extracted: list[dict[str, Any]] = []
+    with tqdm(items, desc="crawl+extract", unit="partition", file=sys.stderr,
+              disable=not items) as progress:
+        for item in progress:
+            progress.set_postfix_str(f"{item['site']} {item['date']}")
+            stage = "crawl"
+            try:
+                crawled = tasks.crawl(item, run_id, args.page_cap, args.force, settings=settings)
+                stage = "extract"
+                extracted.append(tasks.extract(crawled, run_id, settings=settings))
+            except NewsArchiveError as exc:
+                failures.append({**item, "stage": stage, "error": str(exc)})
+                tqdm.write(f"{item['site']} {item['date']}: {stage} failed: {exc}",
+                           file=sys.stderr)
+    published = tasks.deduplicate_and_publish(extracted, run_id, settings=settings)
+    kind = "manual" if args.since == until else "backfill"
+    tasks.report(run_id, items, published, failures, kind=kind, settings=settings)
+    report = read_report(open_store(settings.archive_url, settings), run_id)
+    print(format_report(report))
+    return 0 if report.get("ok") else 1

@@ -1,0 +1,129 @@
+"""Run the extraction stage over many pages in a process pool.
+
+Memory stays flat over long runs: at most ``workers * 4`` chunks are in flight (the input is
+consumed lazily, e.g. straight from :func:`pipeline.warc.iter_captures`), each worker clears
+trafilatura's caches every :data:`RESET_EVERY` pages, and workers are replaced after
+``max_tasks_per_child`` chunks. Results come back in input order. With one worker the pages are
+extracted in this process (no pickling, same code path).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections import Counter, deque
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from itertools import islice
+
+from pipeline.extraction import (
+    DEFAULT_OPTIONS,
+    ExtractionOptions,
+    PageInput,
+    Skip,
+    extract,
+    page_from_capture,
+)
+from pipeline.schema import ArticleRecord
+
+RESET_EVERY = 500
+"""Pages after which a worker clears trafilatura's module-level caches."""
+
+_done = 0
+
+
+def _reset_caches() -> None:
+    from trafilatura.meta import reset_caches
+
+    reset_caches()
+
+
+def _extract_chunk(pages: list[PageInput], options: ExtractionOptions) -> list[
+        ArticleRecord | Skip]:
+    global _done  # noqa: PLW0603 - per-process page counter
+    out: list[ArticleRecord | Skip] = []
+    for page in pages:
+        try:
+            out.append(extract(page, options))
+        except Exception:
+            out.append(Skip("extract_error", page.url))
+        _done += 1
+        if _done % RESET_EVERY == 0:
+            _reset_caches()
+    return out
+
+
+def _chunks(pages: Iterable[PageInput], size: int) -> Iterator[list[PageInput]]:
+    it = iter(pages)
+    while chunk := list(islice(it, size)):
+        yield chunk
+
+
+def extract_many(
+    pages: Iterable[PageInput],
+    *,
+    workers: int = 0,
+    options: ExtractionOptions = DEFAULT_OPTIONS,
+    chunk_size: int = 16,
+    max_tasks_per_child: int = 200,
+) -> Iterator[ArticleRecord | Skip]:
+    """Extract pages in parallel, yielding results in input order.
+
+    Args:
+        pages: The pages (consumed lazily).
+        workers: Processes; 0 means one per CPU core (``Settings.extract_workers``), 1 runs
+            in this process.
+        options: Stage options.
+        chunk_size: Pages per task sent to a worker.
+        max_tasks_per_child: Chunks after which a worker process is replaced.
+
+    Yields:
+        One :class:`ArticleRecord` or :class:`Skip` per page.
+    """
+    workers = workers or os.cpu_count() or 1
+    if workers == 1:
+        for chunk in _chunks(pages, chunk_size):
+            yield from _extract_chunk(chunk, options)
+        return
+    context = multiprocessing.get_context("forkserver")
+    # workers fork from a server that has already imported lxml/trafilatura: cheap recycling
+    context.set_forkserver_preload(["pipeline.extraction"])
+    with ProcessPoolExecutor(workers, mp_context=context,
+                             max_tasks_per_child=max_tasks_per_child) as pool:
+        pending: deque[Future[list[ArticleRecord | Skip]]] = deque()
+        for chunk in _chunks(pages, chunk_size):
+            pending.append(pool.submit(_extract_chunk, chunk, options))
+            if len(pending) >= workers * 4:
+                yield from pending.popleft().result()
+        while pending:
+            yield from pending.popleft().result()
+
+
+def extract_captures(
+    captures: Iterable[object],
+    site: str,
+    *,
+    workers: int = 0,
+    options: ExtractionOptions = DEFAULT_OPTIONS,
+    counts: Counter[str] | None = None,
+) -> Iterator[ArticleRecord]:
+    """Extract WARC captures of one site, yielding records and counting skips by reason.
+
+    Args:
+        captures: :class:`pipeline.warc.Capture` objects.
+        site: The partition's site.
+        workers: See :func:`extract_many`.
+        options: Stage options.
+        counts: Receives ``extracted`` and ``skipped:<reason>`` counts.
+
+    Yields:
+        The records of article pages.
+    """
+    counts = counts if counts is not None else Counter()
+    pages = (page_from_capture(c, site) for c in captures)
+    for result in extract_many(pages, workers=workers, options=options):
+        if isinstance(result, Skip):
+            counts[f"skipped:{result.reason}"] += 1
+        else:
+            counts["extracted"] += 1
+            yield result

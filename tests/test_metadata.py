@@ -1,0 +1,131 @@
+import datetime as dt
+
+from lxml.html import fromstring
+
+from pipeline.evidence import collect_evidence
+from pipeline.metadata import clean_authors, resolve_metadata, strip_site_name
+
+FETCHED = dt.datetime(2025, 6, 1, tzinfo=dt.UTC)
+
+
+def page(head: str = "", body: str = "") -> str:
+    return f"<html lang='en-US'><head>{head}</head><body>{body}</body></html>"
+
+
+def meta_of(html: str, url: str = "https://news.example/a/story", **kw):
+    return resolve_metadata(collect_evidence(fromstring(html)), url=url, fetched_at=FETCHED,
+                            visible_text=lambda: " ".join(fromstring(html).itertext()), **kw)
+
+
+GRAPH = """<script type="application/ld+json">
+{"@context": "https://schema.org", "@graph": [
+  {"@type": "WebSite", "@id": "#w", "name": "The Daily Example"},
+  {"@type": "Person", "@id": "#a1", "name": "Jane Doe"},
+  {"@type": ["NewsArticle"], "headline": "Bridge reopens after repairs",
+   "datePublished": "2025-05-02T09:15:00+02:00", "dateModified": "2025-05-03T10:00:00Z",
+   "author": [{"@id": "#a1"}, {"@type": "Person", "name": "By John Roe"}],
+   "publisher": {"@id": "#w"}, "keywords": "bridges, traffic", "inLanguage": "de-DE"}
+]}</script>"""
+
+
+def test_jsonld_graph_with_references():
+    m = meta_of(page(GRAPH + "<title>Bridge reopens after repairs | The Daily Example</title>"))
+    assert m.title == "Bridge reopens after repairs"
+    assert m.authors == ("Jane Doe", "John Roe")
+    assert m.published is not None and m.published.source == "jsonld"
+    assert m.published.utc == dt.datetime(2025, 5, 2, 7, 15, tzinfo=dt.UTC)
+    assert m.modified is not None and m.modified.utc.day == 3
+    assert m.tags == ("bridges", "traffic")
+    assert m.site_name == "The Daily Example"
+    assert m.language == "en"  # <html lang> wins over JSON-LD inLanguage
+
+
+def test_meta_tags_when_no_jsonld():
+    html = page(
+        '<meta property="og:title" content="Rates rise again - Example News">'
+        '<meta property="og:site_name" content="Example News">'
+        '<meta property="article:published_time" content="2025-04-30T18:00:00-04:00">'
+        '<meta name="author" content="By Maria Silva and Tom Brennan">'
+        '<meta property="og:image" content="/img/lead.jpg">'
+        '<meta name="description" content="The central bank raised rates.">')
+    m = meta_of(html)
+    assert m.title == "Rates rise again"
+    assert m.authors == ("Maria Silva", "Tom Brennan")
+    assert m.published is not None
+    assert m.published.source == "meta:article:published_time"
+    assert m.published.utc == dt.datetime(2025, 4, 30, 22, 0, tzinfo=dt.UTC)
+    assert m.image == "https://news.example/img/lead.jpg"
+    assert m.description == "The central bank raised rates."
+
+
+def test_visible_headline_preferred_when_it_agrees():
+    html = page('<meta property="og:title" content="Storm hits coast: what we know | Site">',
+                "<h1>Storm hits coast: what we know so far</h1>")
+    assert meta_of(html).title == "Storm hits coast: what we know so far"
+
+
+def test_logo_h1_is_not_the_title():
+    html = page('<title>Mayor resigns over budget row - Gazette</title>'
+                '<meta property="og:site_name" content="Gazette">', "<h1>Gazette</h1>")
+    assert meta_of(html).title == "Mayor resigns over budget row"
+
+
+def test_strip_site_name_variants():
+    names = ["Example Times", "example.com"]
+    assert strip_site_name("Big story | Example Times", names) == "Big story"
+    assert strip_site_name("Example Times - Big story today", names) == "Big story today"
+    assert strip_site_name("Big story today \u2013 ExampleTimes", names) == "Big story today"
+    assert strip_site_name("Big story on the harbour | Other", []) == "Big story on the harbour"
+    assert strip_site_name("Q&A - What changes in 2025", []) == "Q&A - What changes in 2025"
+
+
+def test_clean_authors():
+    assert clean_authors(["By ANNA KELLER | Staff"]) == ("ANNA KELLER",)
+    assert clean_authors(["Written by: Ana Silva & Ben Ode"]) == ("Ana Silva", "Ben Ode")
+    assert clean_authors(["https://facebook.com/someone"]) == ()
+    assert clean_authors(["jane@example.com"]) == ()
+    assert clean_authors(["Tom Roe, Sara Lee and Ivo Ma"]) == ("Tom Roe", "Sara Lee", "Ivo Ma")
+    assert clean_authors(["By Tom Roe on March 3, 2025"]) == ("Tom Roe",)
+
+
+def test_date_precedence_hint_then_url():
+    html = page("<title>A story about things</title>")
+    hint = {"published": "2025-05-20T06:00:00Z", "source": "news_sitemap"}
+    m = meta_of(html, url="https://news.example/2025/05/19/story", hint=hint)
+    assert m.published is not None and m.published.source == "discovery:news_sitemap"
+    m = meta_of(html, url="https://news.example/2025/05/19/story")
+    assert m.published is not None and m.published.source == "url"
+    assert m.published.value.date() == dt.date(2025, 5, 19)
+
+
+def test_future_and_ancient_dates_refused():
+    html = page('<meta property="article:published_time" content="2031-01-01T00:00:00Z">'
+                '<meta property="article:modified_time" content="1970-01-01">')
+    m = meta_of(html)
+    assert m.published is None and m.modified is None
+
+
+def test_weak_dates_need_to_be_shown():
+    webpage = ('<script type="application/ld+json">{"@type": "WebPage", '
+               '"datePublished": "2024-02-03T00:00:00Z"}</script>')
+    hidden = meta_of(page(webpage, "<h1>An evergreen guide to gardening</h1><p>Text.</p>"))
+    assert hidden.published is None  # a template date the page never shows
+    shown = meta_of(page(webpage, "<h1>An evergreen guide to gardening</h1>"
+                                  "<p>Posted February 3, 2024</p>"))
+    assert shown.published is not None and shown.published.source == "jsonld:webpage"
+
+
+def test_byline_date_in_text_when_nothing_else():
+    html = page("<title>Local team wins the cup</title>",
+                "<h1>Local team wins the cup final</h1><p>By Al Bo | 12 March 2025</p>"
+                "<p>Long text.</p><footer>Archive: 1 January 2020</footer>")
+    m = meta_of(html)
+    assert m.published is not None and m.published.source == "page_text"
+    assert m.published.value.date() == dt.date(2025, 3, 12)
+
+
+def test_broken_jsonld_is_tolerated():
+    html = page('<script type="application/ld+json">{"@type": "NewsArticle", '
+                '"headline": "Fixed headline here",}</script><script type="application/ld+json">'
+                "{not json</script>")
+    assert meta_of(html).title == "Fixed headline here"
