@@ -287,8 +287,10 @@ def _one_line(value: str) -> str:
 
 
 def _iter_archive(fh: BinaryIO, key: str, errors: Counter[str], limit: int) -> Iterator[Capture]:
+    # A response's metadata record follows it (after the request), so each capture is held
+    # back until the next response: memory holds one record, not the whole file.
     metadata_by_id: dict[str, dict[str, str]] = {}
-    pending: list[Capture] = []
+    held: Capture | None = None
     end = 0
     iterator = ArchiveIterator(fh, arc2warc=False, ensure_http_headers=False)
     try:
@@ -308,7 +310,9 @@ def _iter_archive(fh: BinaryIO, key: str, errors: Counter[str], limit: int) -> I
                     name, sep, value = line.partition(":")
                     if sep:
                         fields[name.strip()] = value.strip()
-                if target:
+                if held is not None and target == held.pointer.record_id:
+                    held.metadata.update(fields)
+                elif target:
                     metadata_by_id[target] = fields
                 end = iterator.get_record_offset() + iterator.get_record_length()
                 continue
@@ -334,7 +338,9 @@ def _iter_archive(fh: BinaryIO, key: str, errors: Counter[str], limit: int) -> I
                 status = int(headers.get_statuscode() or 0)
             except ValueError:
                 status = 0
-            pending.append(Capture(
+            if held is not None:
+                yield held
+            held = Capture(
                 url=record.rec_headers.get_header("WARC-Target-URI") or "",
                 status=status,
                 headers=list(headers.headers),
@@ -344,9 +350,9 @@ def _iter_archive(fh: BinaryIO, key: str, errors: Counter[str], limit: int) -> I
                 record_type=rec_type,
                 refers_to_uri=record.rec_headers.get_header("WARC-Refers-To-Target-URI"),
                 refers_to_date=record.rec_headers.get_header("WARC-Refers-To-Date"),
-                metadata={},
+                metadata=metadata_by_id.pop(rid, {}),
                 pointer=RawPointer(key, offset, length, rid),
-            ))
+            )
     except (ArchiveLoadFailed, OSError, EOFError, ValueError) as exc:
         errors["corrupt_file"] += 1
         log.warning("stopped reading %s at a corrupt record: %s", key, exc)
@@ -356,11 +362,8 @@ def _iter_archive(fh: BinaryIO, key: str, errors: Counter[str], limit: int) -> I
             errors["corrupt_file"] += 1
             log.warning("%s is truncated or has trailing garbage after byte %d of %d",
                         key, end, size)
-    for capture in pending:
-        meta = metadata_by_id.get(capture.pointer.record_id)
-        if meta:
-            capture.metadata.update(meta)
-        yield capture
+    if held is not None:
+        yield held
 
 
 def _decode(record: Any, raw_payload: bytes, limit: int) -> bytes:
