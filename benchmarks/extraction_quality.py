@@ -13,11 +13,14 @@ both are empty counts 1.0 for both); F1 = 2PR/(P+R) of the means. Baselines: tra
 ``extract(include_comments=False)`` in its plain settings (default, fast, precision, recall).
 
 Metadata (devset/wcxb-dev-articles, 293 pages), how a match is judged:
-- title: equal sequences of case-folded ``\\w+`` tokens (whitespace, punctuation, case and
-  quote style are ignored; any extra or missing word is a miss); over all pages.
+- title: HTML entities decoded and ``&`` read as "and" on both sides, then equal sequences
+  of case-folded ``\\w+`` tokens (whitespace, punctuation, case and quote style are ignored;
+  any extra or missing word is a miss); over all pages.
 - author: over all pages. A page whose truth is null matches when no author is output.
-  Otherwise both sides are split into names at ``,`` ``;`` ``&`` ``|`` and the word "and",
-  each name compared as case-folded tokens; the sets must be equal.
+  Otherwise both sides (entities decoded) are split into names at ``,`` ``;`` ``&`` ``|``
+  and the word "and", each name compared as case-folded tokens without a leading honorific
+  (Dr, Prof, Mr, Mrs, Ms); parts that are only degrees or post-nominal letters (MD, PhD,
+  DVM, RN, ...) are not names and are left out; the sets must be equal.
 - date: over pages whose truth has a date: the output's calendar date as stated by the page
   (its own offset, not converted to UTC) equals the truth's YYYY-MM-DD.
 - invented: over pages whose truth is null: share with any date output.
@@ -29,6 +32,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import gzip
+import html
 import json
 import os
 import re
@@ -99,18 +103,36 @@ def zyte_scores(pairs: list[tuple[str, str]]) -> dict[str, float]:
 
 # --- metadata matching ---------------------------------------------------------------------
 
+def _title_tokens(value: str | None) -> list[str]:
+    return _TOKEN.findall(html.unescape(value or "").replace("&", " and ").casefold())
+
+
 def title_match(pred: str | None, truth: str | None) -> bool:
-    return _TOKEN.findall((pred or "").casefold()) == _TOKEN.findall((truth or "").casefold())
+    return _title_tokens(pred) == _title_tokens(truth)
 
 
 _NAME_SPLIT = re.compile(r"\s*(?:,|;|&|\||\band\b)\s*", re.IGNORECASE)
+_HONORIFICS = frozenset({"dr", "prof", "mr", "mrs", "ms"})
+_DEGREES = frozenset({
+    "md", "m", "d", "phd", "ph", "dvm", "vmd", "rn", "bsn", "msn", "np", "do", "dds",
+    "mph", "mba", "cpa", "ms", "ma", "ba", "bs", "rd", "rdn", "ld", "cdces", "facp", "faclm",
+    "dacvb", "lvt", "vts", "cscs", "foma", "dabom", "jd", "esq", "msc", "bsc", "cfp",
+})
 
 
 def author_names(value: str | None) -> frozenset[str]:
     if not value:
         return frozenset()
-    names = (" ".join(_TOKEN.findall(p.casefold())) for p in _NAME_SPLIT.split(value))
-    return frozenset(n for n in names if n)
+    names = set()
+    for part in _NAME_SPLIT.split(html.unescape(value)):
+        tokens = _TOKEN.findall(part.casefold())
+        if tokens and all(t in _DEGREES for t in tokens):
+            continue
+        if len(tokens) > 1 and tokens[0] in _HONORIFICS:
+            tokens = tokens[1:]
+        if tokens:
+            names.add(" ".join(tokens))
+    return frozenset(names)
 
 
 def author_match(pred: str | None, truth: str | None) -> bool:

@@ -27,6 +27,9 @@ _ISO_DATE = re.compile(r"^\s*(\d{4})-(\d{1,2})-(\d{1,2})")
 _URL_DATE_PATTERNS = (
     # /2024/03/15/ or /2024-03-15/ or /2024_03_15
     re.compile(r"(?<!\d)((?:19|20)\d{2})[/_-](0?[1-9]|1[0-2])[/_-](0?[1-9]|[12]\d|3[01])(?!\d)"),
+    # /2024/march/15/ (a month name as a path segment)
+    re.compile(r"/((?:19|20)\d{2})/([a-z]{3,9})/(0?[1-9]|[12]\d|3[01])(?=/|$)",
+               re.IGNORECASE),
     # /20240315/ as a whole path segment or a leading part of one
     re.compile(r"/((?:19|20)\d{2})(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])(?=[/_.-]|$)"),
 )
@@ -150,8 +153,9 @@ def date_from_url(url: str, fetched_at: dt.datetime | None) -> DateValue | None:
     for pattern in _URL_DATE_PATTERNS:
         match = pattern.search(path)
         if match:
+            month = int(match[2]) if match[2].isdigit() else _MONTHS.get(match[2].casefold(), 0)
             try:
-                value = dt.datetime(int(match[1]), int(match[2]), int(match[3]), tzinfo=dt.UTC)
+                value = dt.datetime(int(match[1]), month, int(match[3]), tzinfo=dt.UTC)
             except ValueError:
                 continue
             if plausible(value, fetched_at):
@@ -195,6 +199,51 @@ _TEXT_DATE_PATTERNS = (
 )
 
 
+_LABELS = (
+    ("published", re.compile(
+        r"\b(?:published|posted|publish(?:ed)?\s+(?:date|on)|date\s+published|released|"
+        r"veröffentlicht|publié(?:\s+le)?|publicado|pubblicato)"
+        r"(?:\s*(?:on|at|date|:|\||-|\u2013|\u2014|\.|,))*\s*$")),
+    ("updated", re.compile(
+        r"\b(?:updated|modified|reviewed|revised|edited|aktualisiert|"
+        r"mis\s+à\s+jour|actualizado|aggiornato)"
+        r"(?:\s*(?:on|at|:|\||-|\u2013|\u2014|\.|,))*\s*$")),
+    ("other", re.compile(
+        r"(?:\bvalid\s+(?:through|until|till)|\bactive|\bexpires?|\buntil|\bdeadline|©|\bcopyright|"
+        r"\bsince|\bborn|\bfounded|\bestablished|\bevent\s+date|\bstarts?|\bends?)"
+        r"(?:\s*(?:on|:|\||-|\.|,))*\s*$")),
+)
+"""Labels written just before a shown date, and what they make of it."""
+_MONTH_ONLY = re.compile(
+    rf"\b(?:published|posted)\s+(?:in\s+|on\s+)?(?:{_MONTH_RE})\.?,?\s+(?:19|20)\d\d\b")
+_LABEL_WINDOW = 40
+"""Characters before a date searched for its label."""
+
+
+@dataclass(frozen=True)
+class ShownDate:
+    """A date spelled in a page's visible text.
+
+    Attributes:
+        date: The calendar date (one reading of an ambiguous numeric date).
+        offset: Character offset in the text.
+        label: ``published`` ("Published", "Posted on"), ``updated`` ("Updated",
+            "Last modified", "Reviewed"), ``other`` ("valid through", "©") or ``""``.
+        reading: ``""`` for an unambiguous date; for a numeric date that reads two ways
+            (``04/09/2025``), which reading this is: ``month_first`` or ``day_first``.
+    """
+
+    date: dt.date
+    offset: int
+    label: str = ""
+    reading: str = ""
+
+    @property
+    def ambiguous(self) -> bool:
+        """Whether the same spelling also reads as another date."""
+        return bool(self.reading)
+
+
 def dates_in_text(text: str) -> list[tuple[int, dt.date]]:
     """Calendar dates spelled out in ``text``, with their character offsets, in text order.
 
@@ -207,7 +256,19 @@ def dates_in_text(text: str) -> list[tuple[int, dt.date]]:
     Returns:
         ``(offset, date)`` pairs sorted by offset.
     """
-    found: list[tuple[int, dt.date]] = []
+    return [(d.offset, d.date) for d in labelled_dates(text)]
+
+
+def labelled_dates(text: str) -> list[ShownDate]:
+    """Like :func:`dates_in_text`, with the label written before each date.
+
+    Args:
+        text: Visible text of a page, whitespace-normalized.
+
+    Returns:
+        :class:`ShownDate` values sorted by offset (both readings of an ambiguous date).
+    """
+    found: list[ShownDate] = []
     lowered = text.casefold()
     for pattern, order in _TEXT_DATE_PATTERNS:
         for match in pattern.finditer(lowered):
@@ -221,12 +282,28 @@ def dates_in_text(text: str) -> list[tuple[int, dt.date]]:
                 triples.append((int(a), int(b), int(c)))
             else:
                 triples += [(int(c), int(a), int(b)), (int(c), int(b), int(a))]
-            for year, month, day in triples:
+            readings: list[tuple[dt.date, str]] = []
+            for (year, month, day), reading in zip(triples, ("month_first", "day_first"),
+                                                   strict=False):
                 try:
-                    found.append((match.start(), dt.date(year, month, day)))
+                    value = dt.date(year, month, day)
                 except ValueError:
                     continue
-    return sorted(found, key=lambda item: item[0])
+                if value not in [r[0] for r in readings]:
+                    readings.append((value, reading))
+            label = _label(lowered, match.start()) if readings else ""
+            found.extend(ShownDate(value, match.start(), label,
+                                   reading if len(readings) > 1 else "")
+                         for value, reading in readings)
+    return sorted(found, key=lambda item: item.offset)
+
+
+def _label(lowered: str, start: int) -> str:
+    before = lowered[max(0, start - _LABEL_WINDOW):start]
+    for name, pattern in _LABELS:
+        if pattern.search(before):
+            return name
+    return ""
 
 
 @dataclass(frozen=True)
@@ -235,11 +312,19 @@ class ShownDates:
 
     Attributes:
         header: Dates near the headline (the byline area), in text order.
-        anywhere: Every date in the visible text.
+        anywhere: Every date in the visible text (every reading of ambiguous ones).
+        published: Dates labelled as the publication date anywhere in the text, in text
+            order.
+        certain: Every unambiguous date in the visible text.
+        month_only: The byline area states the publication by month and year alone
+            ("Originally published in March 2022"): its other dates are not that day.
     """
 
-    header: tuple[dt.date, ...] = ()
+    header: tuple[ShownDate, ...] = ()
     anywhere: frozenset[dt.date] = frozenset()
+    published: tuple[ShownDate, ...] = ()
+    certain: frozenset[dt.date] = frozenset()
+    month_only: bool = False
 
 
 HEADER_BEFORE = 300
@@ -262,13 +347,17 @@ def shown_dates(text: str, headlines: tuple[str, ...] | list[str]) -> ShownDates
     Returns:
         The :class:`ShownDates`.
     """
-    found = dates_in_text(text)
+    found = labelled_dates(text)
     lowered = text.casefold()
-    header: list[dt.date] = []
+    header: list[ShownDate] = []
+    month_only = False
     for headline in headlines:
         start = lowered.find(headline.casefold()) if len(headline) >= 10 else -1
         if start >= 0:
             lo, hi = start - HEADER_BEFORE, start + len(headline) + HEADER_AFTER
-            header = [d for pos, d in found if lo <= pos <= hi]
+            header = [d for d in found if lo <= d.offset <= hi]
+            month_only = bool(_MONTH_ONLY.search(lowered, max(0, lo), max(0, hi)))
             break
-    return ShownDates(tuple(header), frozenset(d for _, d in found))
+    return ShownDates(tuple(header), frozenset(d.date for d in found),
+                      tuple(d for d in found if d.label == "published"),
+                      frozenset(d.date for d in found if not d.ambiguous), month_only)

@@ -9,8 +9,10 @@ extracted in this process (no pickling, same code path).
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
+import sys
 from collections import Counter, deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -53,6 +55,26 @@ def _extract_chunk(pages: list[PageInput], options: ExtractionOptions) -> list[
     return out
 
 
+@contextlib.contextmanager
+def _host_main_hidden() -> Iterator[None]:
+    """Keep worker processes from re-running the host program's ``__main__`` file.
+
+    The forkserver imports the parent's main file to rebuild its state; inside an Airflow task
+    (or a Celery worker) that file is the host's own command, which must not run again in a
+    worker. The workers need nothing from it, so it is hidden while the pool starts and runs.
+    """
+    main = sys.modules.get("__main__")
+    path = getattr(main, "__file__", None)
+    if main is None or path is None:
+        yield
+        return
+    del main.__file__
+    try:
+        yield
+    finally:
+        main.__file__ = path
+
+
 def _chunks(pages: Iterable[PageInput], size: int) -> Iterator[list[PageInput]]:
     it = iter(pages)
     while chunk := list(islice(it, size)):
@@ -88,8 +110,8 @@ def extract_many(
     context = multiprocessing.get_context("forkserver")
     # workers fork from a server that has already imported lxml/trafilatura: cheap recycling
     context.set_forkserver_preload(["pipeline.extraction"])
-    with ProcessPoolExecutor(workers, mp_context=context,
-                             max_tasks_per_child=max_tasks_per_child) as pool:
+    with _host_main_hidden(), ProcessPoolExecutor(
+            workers, mp_context=context, max_tasks_per_child=max_tasks_per_child) as pool:
         pending: deque[Future[list[ArticleRecord | Skip]]] = deque()
         for chunk in _chunks(pages, chunk_size):
             pending.append(pool.submit(_extract_chunk, chunk, options))

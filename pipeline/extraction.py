@@ -32,7 +32,13 @@ from pipeline import __version__
 from pipeline.evidence import collect_evidence
 from pipeline.fingerprint import DEFAULT_FINGERPRINT, FingerprintOptions, content_hash, simhash
 from pipeline.metadata import PageMetadata, resolve_metadata
-from pipeline.pagetype import DEFAULT_PAGETYPE, PageSignals, PageTypeOptions, classify_page
+from pipeline.pagetype import (
+    DEFAULT_PAGETYPE,
+    PageSignals,
+    PageTypeOptions,
+    classify_page,
+    count_words,
+)
 from pipeline.pagetype import link_density as page_link_density
 from pipeline.schema import ArticleRecord, RawPointer, article_id_for
 from pipeline.urls import canonicalize_url
@@ -227,17 +233,20 @@ def extract_details(page: PageInput, options: ExtractionOptions = DEFAULT_OPTION
         include_tables=options.include_tables, with_metadata=False, deduplicate=False,
     )
     text = (getattr(doc, "text", None) or "").strip()
+    if count_words(text) < options.pagetype.min_words and not options.favor_recall:
+        text = _retry_extraction(tree, page.url, text, options)
     meta = resolve_metadata(evidence, url=page.url, fetched_at=fetched_at, hint=page.hint,
                             fallback=_fallback(tree, page.url, fetched_at, options),
                             visible_text=lambda: _visible_text(tree))
     word_count = len(text.split())
     signals = PageSignals(
         url=page.url, http_status=page.http_status, title=meta.title or evidence.title_tag,
-        types=meta.types, word_count=word_count,
+        types=meta.types, word_count=count_words(text),
         has_article_date=bool(meta.published and meta.published.source.startswith(
             ("jsonld", "meta", "microdata"))),
         link_density=page_link_density(tree) if word_count < 2000 else 0.0,
         image_count=len(tree.xpath("//img")),
+        longest_paragraph=max((len(line.split()) for line in text.splitlines()), default=0),
     )
     reason = classify_page(signals, options.pagetype)
     if reason is None and not text:
@@ -271,6 +280,29 @@ def extract_details(page: PageInput, options: ExtractionOptions = DEFAULT_OPTION
         word_count=word_count,
     )
     return PageResult(record, meta)
+
+
+def _retry_extraction(tree: HtmlElement, url: str, text: str,
+                      options: ExtractionOptions) -> str:
+    """Retry a page whose body came out (almost) empty in less selective modes.
+
+    Precision mode, and sometimes the default mode, discards a whole article whose markup
+    looks like boilerplate; the default then the recall mode keep it. Only pages below
+    ``pagetype.min_words`` pay for the retry.
+    """
+    recall_modes = [True] if not options.favor_precision else [False, True]
+    for recall in recall_modes:
+        doc = trafilatura.bare_extraction(
+            tree, url=url, fast=options.fast, favor_recall=recall,
+            include_comments=options.include_comments, include_tables=options.include_tables,
+            with_metadata=False, deduplicate=False,
+        )
+        retry = (getattr(doc, "text", None) or "").strip()
+        if count_words(retry) > count_words(text):
+            text = retry
+        if count_words(text) >= options.pagetype.min_words:
+            break
+    return text
 
 
 def _visible_text(tree: HtmlElement) -> str:

@@ -2,19 +2,35 @@
 
 Order of precedence, first usable value wins:
 
-- **published / modified**: JSON-LD article object (``datePublished``/``dateModified``) ->
-  meta tags (``article:published_time``, ``og:updated_time``, Dublin Core, Parse.ly, ...) and
-  microdata ``<time itemprop>`` -> JSON-LD ``WebPage`` object -> the discovery hint (news
-  sitemap, feed) -> a full date in the URL -> htmldate. Weak evidence (JSON-LD ``WebPage``,
-  generic ``date``/``dc.date`` meta, htmldate) is only used when the page shows that date in its
-  visible text; otherwise no date is better than an invented one. Dates after the fetch time or
-  before 1995 are refused; a modification before the publication is dropped.
+- **published / modified**: first the declared date: JSON-LD article object
+  (``datePublished``/``dateCreated``) -> meta tags (``article:published_time``, Dublin Core,
+  ``sailthru.date``, Parse.ly, ...) and microdata ``<time itemprop>`` -> JSON-LD ``WebPage``
+  object -> the discovery hint (news sitemap, feed) -> a full date in the URL (``/2024/03/15/``,
+  ``/2024/march/15/``) -> htmldate. Weak evidence (JSON-LD ``WebPage``, generic
+  ``date``/``dc.date`` meta, htmldate) is only used when the byline area shows that date.
+  Then the dates the page shows its readers (visible text, labelled by the words before them):
+  a date labelled "Published"/"Posted" in the byline area (near the ``<h1>``) wins over a
+  declared date of another day (one day apart: the same moment in another time zone, the
+  declared value stays); a date labelled "Published" anywhere wins over a declared date the
+  page never shows. A declared date otherwise stands ("Updated" dates are modifications).
+  Without a declared date: the first byline date (unlabelled or "Updated", the page's only
+  dating; not when the page gives its publication as a month alone), else a date labelled
+  "Published" anywhere. Dates labelled "valid through", "©", "active" and the like are never
+  used; free text outside the byline area only counts when labelled. A numeric date that
+  reads two ways counts in the reading other evidence confirms, else by the page locale.
+  Dates after the fetch time or before 1995 are refused; a modification before the
+  publication is dropped.
 - **title**: the visible ``<h1>`` headline when it agrees with a declared title (JSON-LD
-  ``headline``, ``og:title``, ``twitter:title``, ``<title>``); otherwise the first declared title
-  with the site name removed (``og:site_name``, JSON-LD publisher, the host name); then the only
-  ``<h1>``; then trafilatura's title.
-- **authors**: JSON-LD article ``author`` -> author meta tags -> byline elements -> trafilatura;
-  "By", roles, e-mail addresses, dates and URLs are removed, several names are split.
+  ``headline``, ``og:title``, ``twitter:title``, ``<title>``; HTML entities decoded), or a
+  declared title it contains when the rest is a date or byline; else the page's only ``<h1>``
+  of three words or more (several ``<h1>`` are sections); otherwise the first declared title
+  with the site name removed (``og:site_name``, JSON-LD publisher, the host name); then
+  trafilatura's title.
+- **authors**: JSON-LD article ``author`` -> author meta tags -> byline elements, the first
+  source naming someone other than the site itself (else the site name) -> trafilatura.
+  "By"/"Article by", trailing "Reviewed by"/"Updated"/dates, job titles ("Senior Editor"),
+  degrees ("MD"), avatar initials, e-mail addresses, URLs, template keys and user-name slugs
+  are removed, several names are split.
 - **description, image, tags, language**: OpenGraph, then meta tags, then JSON-LD, then
   trafilatura.
 """
@@ -22,6 +38,7 @@ Order of precedence, first usable value wins:
 from __future__ import annotations
 
 import datetime as dt
+import html
 import logging
 import re
 import unicodedata
@@ -29,7 +46,16 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
-from pipeline.dates import DateValue, ShownDates, date_from_url, date_value, shown_dates
+from pipeline.dates import (
+    DateValue,
+    ShownDate,
+    ShownDates,
+    date_from_url,
+    date_value,
+    dates_in_text,
+    plausible,
+    shown_dates,
+)
 from pipeline.evidence import ARTICLE_TYPES, Evidence, clean_space, names_of, text_of
 
 logger = logging.getLogger(__name__)
@@ -62,14 +88,40 @@ WEBPAGE_TYPES = frozenset({"WebPage", "ItemPage", "AboutPage", "FAQPage", "QAPag
 
 _SEPARATORS = re.compile(r"\s+[|\-\u2013\u2014:\u00b7\u2022\u00bb/]\s+|\s*[|\u00b7\u2022\u00bb]\s*")
 _BY = re.compile(
-    r"^(?:(?:written|posted|reported|text|story|words|reviewed|edited|photos?)\s+)?"
+    r"^(?:(?:written|posted|reported|text|story|words|reviewed|edited|photos?|article|"
+    r"post)\s+)?"
     r"(?:by|von|par|por|di|door|av|autor(?:in)?|author|authors|auteur)\s*[:\-]?\s+",
     re.IGNORECASE,
 )
 _NAME_SPLIT = re.compile(r"\s*(?:,|;|\||/|&|\band\b|\bund\b|\bet\b|\by\b)\s*", re.IGNORECASE)
 _BYLINE_TAIL = re.compile(
-    r"\s+(?:on|am|le|el|updated|published)\s+\w*\s*\d|\s\|\s|\s[-\u2013\u2014]\s", re.IGNORECASE
+    r"\s+(?:on|am|le|el|updated|published)\s+\w*\s*\d|\s\|\s|\s[-\u2013\u2014]\s|"
+    r"\s+(?:(?:medically\s+)?reviewed|fact[- ]checked|edited|last\s+updated|updated|published|"
+    r"posted)\b|"
+    r"\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d|"
+    r"\s+(?:january|february|september|october|november|december|jan|feb|mar|apr|jun|jul|"
+    r"aug|sep|sept|oct|nov|dec)\.?\s*$",
+    re.IGNORECASE,
 )
+_ROLE_WORDS = frozenset({
+    "former", "senior", "junior", "staff", "writer", "writers", "editor", "editors",
+    "contributor", "contributing", "consultant", "founder", "co-founder", "cofounder", "ceo",
+    "cto", "head", "director", "manager", "reporter", "correspondent", "columnist",
+    "dietitian", "specialist", "certified", "chief", "lead", "author", "journalist",
+    "producer", "analyst",
+})
+"""Words that start a job title after a name ("Jane Roe Senior Editor")."""
+_CREDENTIALS = frozenset({
+    "md", "m.d.", "phd", "ph.d.", "dvm", "vmd", "rn", "bsn", "msn", "np", "dds", "mph", "mba",
+    "cpa", "rd", "rdn", "ld", "cdces", "facp", "faclm", "dacvb", "lvt", "vts", "cscs", "foma",
+    "dabom", "jd", "esq", "msc", "bsc", "cfp",
+})
+"""Degrees and post-nominal letters written after a name ("Ann Lee, MD")."""
+_PLACEHOLDERS = frozenset({
+    "admin", "administrator", "webmaster", "staff", "editor", "author", "by", "unknown",
+    "none", "guest", "null", "undefined",
+})
+_BY_WORD = re.compile(r"\b(?:by|posted|published|updated)\b", re.IGNORECASE)
 _EMAIL = re.compile(r"\S+@\S+\.\w+")
 _DIGITS = re.compile(r"\d")
 _WORDS = re.compile(r"\w+")
@@ -169,16 +221,70 @@ def _published(  # noqa: PLR0917 - internal helper of resolve_metadata
     url: str, fetched_at: dt.datetime | None, hint: Mapping[str, str] | None,
     fallback: Fallback, shown: Callable[[], ShownDates],
 ) -> DateValue | None:
+    declared: DateValue | None = None
     for candidate, strong in _published_candidates(ev, articles, pages, url, fetched_at, hint,
                                                    fallback):
-        if strong or candidate.value.date() in shown().header:
-            return candidate
-    header = shown().header
-    if header:
-        first = dt.datetime.combine(header[0], dt.time(), tzinfo=dt.UTC)
-        if fetched_at is None or first <= fetched_at:
-            return DateValue(first, "page_text", has_time=False)
-    return None
+        if strong or candidate.value.date() in {d.date for d in shown().header}:
+            declared = candidate
+            break
+    modified = _modified(ev, articles, pages, fetched_at)
+    known = {c.value.date() for c in (declared, modified, date_from_url(url, fetched_at)) if c}
+    return _as_shown(declared, shown(), known, fetched_at, _month_first(ev.html_lang))
+
+
+def _as_shown(
+    declared: DateValue | None, shown: ShownDates, known: set[dt.date],
+    fetched_at: dt.datetime | None, month_first: bool,
+) -> DateValue | None:
+    """Reconcile the declared publication date with the dates the page shows its readers.
+
+    A date labelled "Published"/"Posted" in the byline area wins over a declared date of
+    another day (one day apart is the same moment in another time zone: the declared value
+    stays); so does a date labelled "Published" anywhere when the declared date is not shown
+    at all. A declared date otherwise stands ("Updated" dates are modifications). Without a
+    declared date, the first byline date (unlabelled or "Updated": the page's only dating),
+    else a date labelled "Published" anywhere. An ambiguous numeric date is read the way
+    other evidence confirms, else by the page's locale (month first for US English).
+    """
+    confirmed = known | shown.certain
+
+    def usable(d: ShownDate) -> bool:
+        if d.label == "other":
+            return False
+        if not d.ambiguous:
+            return True
+        other = dt.date(d.date.year, d.date.day, d.date.month)
+        if d.date in confirmed or other in confirmed:
+            return d.date in confirmed
+        return (d.reading == "month_first") == month_first
+
+    header = [d for d in shown.header if usable(d)]
+    labelled = [d for d in shown.published if usable(d)]
+    choice = next((d for d in header if d.label == "published"), None)
+    if declared is not None:
+        day = declared.value.date()
+        if choice is not None and (choice.date == day or (
+                declared.has_time and abs((choice.date - day).days) <= 1)):
+            return declared
+        if choice is None and labelled and day not in shown.anywhere:
+            choice = labelled[0]
+        if choice is None:
+            return declared
+    elif choice is None and not shown.month_only:
+        choice = next((d for d in header if d.label in ("", "updated")), None) or next(
+            iter(labelled), None)
+    if choice is None:
+        return None
+    when = dt.datetime.combine(choice.date, dt.time(), tzinfo=dt.UTC)
+    if not plausible(when, fetched_at):
+        return declared
+    return DateValue(when, "page_text", has_time=False)
+
+
+def _month_first(lang: str | None) -> bool:
+    """Whether the page's locale writes numeric dates month first (US English)."""
+    parts = re.split(r"[-_]", (lang or "en").strip().lower())
+    return parts[0] == "en" and (len(parts) == 1 or parts[1] in ("us", "ph"))
 
 
 def _published_candidates(  # noqa: PLR0917 - internal helper of resolve_metadata
@@ -263,13 +369,20 @@ def _title(
 ) -> str | None:
     declared = [_str(a.get("headline")) or _str(a.get("name")) for a in articles]
     declared += [_meta(ev, "og:title"), _meta(ev, "twitter:title"), ev.title_tag]
-    titles = [strip_site_name(clean_space(t), site_names) for t in declared if t]
+    titles = [strip_site_name(clean_space(html.unescape(t)), site_names) for t in declared if t]
     titles = [t for t in titles if t]
     headlines = [h for h in ev.headlines
                  if len(h) <= 300 and not _is_site_name(h, site_names)]
     for headline in headlines:
-        if any(_agrees(headline, t) for t in titles):
-            return headline
+        agreeing = [t for t in titles if _agrees(headline, t)]
+        if agreeing:
+            return _without_dateline(headline, agreeing)
+    # no agreement: the page's only <h1> is the headline readers see (unless it is a
+    # logo or a label: three words at least); several <h1> are sections, not a headline
+    if len(headlines) > 1:  # "Subscribe to <site>" and the like are not headlines
+        headlines = [h for h in headlines if not _names_site(h, site_names)]
+    if len(headlines) == 1 and len(_words(headlines[0])) >= 3:
+        return headlines[0]
     if titles:
         return titles[0]
     if headlines:
@@ -308,6 +421,20 @@ def strip_site_name(title: str, site_names: list[str]) -> str:
     return title
 
 
+def _without_dateline(headline: str, titles: list[str]) -> str:
+    """The headline, or a declared title it contains when the rest is a date or byline.
+
+    Some templates put the date or "Posted on ... by ..." inside the ``<h1>``.
+    """
+    for title in titles:
+        start = headline.find(title)
+        if start >= 0 and len(title) < len(headline):
+            rest = headline[:start] + headline[start + len(title):]
+            if _DIGITS.search(rest) and (dates_in_text(rest) or _BY_WORD.search(rest)):
+                return title
+    return headline
+
+
 def _agrees(headline: str, title: str) -> bool:
     a, b = _words(headline), _words(title)
     if not a or not b:
@@ -331,6 +458,11 @@ def _site_names(ev: Evidence, articles: list[Mapping[str, object]], url: str) ->
     host = (urlsplit(url).hostname or "").removeprefix("www.")
     names.append(host)
     return [clean_space(n).lstrip("@") for n in names if n and clean_space(n)]
+
+
+def _names_site(text: str, site_names: list[str]) -> bool:
+    compact = _compact(text)
+    return any(len(_compact(n)) >= 5 and _compact(n) in compact for n in site_names)
 
 
 def _compact(text: str) -> str:
@@ -362,12 +494,12 @@ def _authors(
     candidates: list[list[str]] = [names_of(a.get("author")) for a in articles]
     candidates += [[v] for key in AUTHOR_META for v in ev.meta.get(key, ())]
     candidates += [[b] for b in ev.bylines]
-    candidates.append([fallback("author") or ""])
-    for raw in candidates:
-        names = clean_authors(raw)
-        if names:
+    # a person named by a later source beats the site or publisher named as the author
+    cleaned = [names for names in map(clean_authors, candidates) if names]
+    for names in cleaned:
+        if not all(_is_site_name(n, site_names) for n in names):
             return names
-    return ()
+    return cleaned[0] if cleaned else clean_authors([fallback("author") or ""])
 
 
 def clean_authors(values: list[str]) -> tuple[str, ...]:
@@ -390,16 +522,33 @@ def clean_authors(values: list[str]) -> tuple[str, ...]:
         value = _BYLINE_TAIL.split(_EMAIL.sub("", value), maxsplit=1)[0]
         value = _BY.sub("", value.strip())
         for part in _NAME_SPLIT.split(value):
-            name = _BY.sub("", part.strip(" .:-\u2013\u2014'\"()[]")).strip()
+            name = _person_name(_BY.sub("", part.strip(" .:-\u2013\u2014'\"()[]")).strip())
             if not name or _DIGITS.search(name) or name.startswith("@"):
                 continue
             if len(name.split()) > 5 or len(name) > 60 or not any(c.isalpha() for c in name):
                 continue
-            if name.lower() in {"admin", "staff", "editor", "author", "by", "unknown", "none"}:
-                continue
+            if name.casefold() in _PLACEHOLDERS or (" " not in name and (
+                    "." in name or ("-" in name and name.islower()))):
+                continue  # template keys (page.author) and user-name slugs (jane-doe)
             if name not in names:
                 names.append(name)
     return tuple(names)
+
+
+def _person_name(name: str) -> str:
+    """A name without avatar initials before it and job titles or degrees after it."""
+    words = name.split()
+    if not words or words[0].casefold() in _ROLE_WORDS or all(
+            w.casefold().strip(",") in _CREDENTIALS for w in words):
+        return ""  # a part that is only a job title or degrees ("Co-Founder", "MD")
+    if (len(words) >= 3 and words[0].isupper() and len(words[0]) == len(words) - 1
+            and words[0] == "".join(w[0] for w in words[1:]).upper()):
+        words = words[1:]  # "CM Craig McCarthy": an avatar's initials
+    for i, word in enumerate(words[2:], start=2):
+        if word.casefold() in _ROLE_WORDS or word.casefold() in _CREDENTIALS:
+            words = words[:i]
+            break
+    return " ".join(words)
 
 
 # --- the rest ----------------------------------------------------------------------------------

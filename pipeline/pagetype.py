@@ -56,6 +56,8 @@ class PageTypeOptions:
             without article evidence is a listing (with fewer than ``listing_max_words``).
         listing_max_words: Pages with more extracted words need stronger listing evidence.
         listing_all_links: Link density above which even a long page is a listing.
+        prose_paragraph: A paragraph this long (words) is prose, not a teaser: the page is
+            no listing on link density alone.
     """
 
     min_words: int = 40
@@ -63,6 +65,7 @@ class PageTypeOptions:
     listing_link_density: float = 0.55
     listing_max_words: int = 400
     listing_all_links: float = 0.85
+    prose_paragraph: int = 40
 
 
 DEFAULT_PAGETYPE = PageTypeOptions()
@@ -81,6 +84,8 @@ class PageSignals:
         word_count: Words of extracted text.
         link_density: Share of visible words inside ``<a>`` elements.
         image_count: ``<img>`` elements on the page.
+        longest_paragraph: Words of the longest paragraph of extracted text (teasers of a
+            listing are short; an article has prose).
     """
 
     url: str
@@ -91,6 +96,18 @@ class PageSignals:
     word_count: int
     link_density: float
     image_count: int
+    longest_paragraph: int = 0
+
+
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+
+
+def count_words(text: str) -> int:
+    """Words of ``text``; in Chinese and Japanese (no spaces) two characters count as one."""
+    cjk = len(_CJK.findall(text))
+    if not cjk:
+        return len(text.split())
+    return len(_CJK.sub(" ", text).split()) + cjk // 2
 
 
 def link_density(tree: HtmlElement) -> float:
@@ -129,17 +146,19 @@ def classify_page(signals: PageSignals, options: PageTypeOptions = DEFAULT_PAGET
         return GALLERY
     if declared:
         return TOO_SHORT if signals.word_count < options.min_words else None
-    if LISTING_TYPES & signals.types and not article_like:
-        return LISTING
-    if path.rstrip("/") == "" and not article_like:
-        return SECTION_FRONT
     # below: soft evidence, only for pages without much text of their own
     short = signals.word_count < options.listing_max_words
+    listing_types = LISTING_TYPES & signals.types
+    if listing_types and not article_like and (short or listing_types != {"ItemList"}):
+        return LISTING  # listicles carry an ItemList too: then only a short page is a listing
+    if path.rstrip("/") == "" and not article_like:
+        return SECTION_FRONT
     if (_TAG_PATH.search(path) or _PAGINATION.search(signals.url)) and short and not article_like:
         return TAG_PAGE
     if _SECTION_PATH.search(path) and short and not article_like:
         return SECTION_FRONT
-    if not article_like and (
+    prose = signals.longest_paragraph >= options.prose_paragraph
+    if not article_like and not prose and (
         (signals.link_density >= options.listing_link_density and short)
         or signals.link_density >= options.listing_all_links
     ):

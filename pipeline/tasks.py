@@ -90,6 +90,9 @@ def plan(
     """
     config = load_sites(sites_file or Settings.from_env().sites_file or None)
     valid = [s.id for s in config.sites]
+    if not valid:
+        problems = "; ".join(str(e) for e in config.errors[:5]) or "it lists no sites"
+        raise ConfigError(f"{config.path}: no valid site to crawl: {problems}")
     chosen = valid
     if sites:
         bad = [s for s in sites if s not in valid]
@@ -312,7 +315,9 @@ def deduplicate_and_publish(
     """Decide duplicates over all of a run's staged records and commit each partition.
 
     Runs day by day in date order; within a day all sites are decided together (dedup is global
-    across sites). The caller serializes this step across runs (Airflow pool with one slot).
+    across sites). Committed later days that depend on the decided days (a backfill finishing
+    after the nightly run of a later day) are revised (:mod:`pipeline.publish`). The caller
+    serializes this step across runs (Airflow pool with one slot).
     Failed items (``None`` results) are skipped: their partitions stay as they were.
 
     Args:
@@ -323,10 +328,8 @@ def deduplicate_and_publish(
     Returns:
         One summary per item: ``{"site", "date", "status", "manifest", "counts"}``.
     """
-    from pipeline.dedup import deduplicate
-    from pipeline.layout import manifest_key
     from pipeline.parquet import read_records
-    from pipeline.partition import publish_partition
+    from pipeline.publish import SiteBatch, publish_day, revise_later_days
 
     check_run_id(run_id)
     store, settings = _store(settings)
@@ -340,47 +343,23 @@ def deduplicate_and_publish(
                               "status": COMPLETE, "counts": {}})
             continue
         by_day.setdefault(_day(str(result["date"])), []).append(result)
+    decided = {}
     for day in sorted(by_day):
-        items = sorted(by_day[day], key=lambda r: str(r["site"]))
-        records = []
-        metas: dict[str, dict[str, Any]] = {}
-        for item in items:
-            site = str(item["site"])
-            records.extend(read_records(store.get(str(item["staged"])), str(item["staged"])))
+        batches = []
+        for item in sorted(by_day[day], key=lambda r: str(r["site"])):
+            site, key = str(item["site"]), str(item["staged"])
             staged_meta = store.get_or_none(staged_key(run_id, site, day, "json"))
-            metas[site] = json.loads(staged_meta) if staged_meta else {}
-        outcome = deduplicate(store, day, records, settings)
-        decided_by_site: dict[str, list[Any]] = {}
-        for record in outcome.records:
-            decided_by_site.setdefault(record.site, []).append(record)
-        site_counts = _dedup_counts_by_site(records, outcome.records)
-        for item in items:
-            site = str(item["site"])
-            meta = metas.get(site, {})
-            counts = Counter({k: int(v) for k, v in (meta.get("counts") or {}).items()})
-            counts.update(site_counts.get(site, Counter()))
-            manifest, changed = publish_partition(
-                store, site, day, decided_by_site.get(site, []), run_id=run_id,
-                counts=_counts(counts))
-            summaries.append({"site": site, "date": day.isoformat(),
-                              "status": "published" if changed else "unchanged",
-                              "manifest": manifest_key(site, day),
-                              "counts": dict(manifest.counts)})
+            meta = json.loads(staged_meta) if staged_meta else {}
+            batches.append(SiteBatch(site, read_records(store.get(key), key),
+                                     meta.get("counts") or {}))
+        day_summaries, decided[day] = publish_day(store, settings, day, batches, run_id)
+        summaries += day_summaries
+    revised = revise_later_days(store, settings, decided, run_id)
+    if revised:
+        log.info("revised %d later partitions: %s", len(revised),
+                 ", ".join(f"{s['site']}/{s['date']}" for s in revised))
     _clean_staging(store, run_id, summaries)
-    return summaries
-
-
-def _dedup_counts_by_site(before: Sequence[Any], after: Sequence[Any]) -> dict[str, Counter[str]]:
-    """Per-site dedup counters: rows kept by kind, re-fetches folded away."""
-    counts: dict[str, Counter[str]] = {}
-    for record in after:
-        counts.setdefault(record.site, Counter())[f"dedup:{record.duplicate_kind}"] += 1
-        if record.version > 1:
-            counts[record.site]["dedup:new_version"] += 1
-    kept = Counter(r.site for r in after)
-    for site, total in Counter(r.site for r in before).items():
-        counts.setdefault(site, Counter())["dedup:unchanged_refetch"] = total - kept.get(site, 0)
-    return counts
+    return summaries + revised
 
 
 def _clean_staging(

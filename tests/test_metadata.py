@@ -129,3 +129,125 @@ def test_broken_jsonld_is_tolerated():
                 '"headline": "Fixed headline here",}</script><script type="application/ld+json">'
                 "{not json</script>")
     assert meta_of(html).title == "Fixed headline here"
+
+
+# --- rules on visible dates, titles and authors (synthetic pages) -----------------------------
+
+ARTICLE_LD = ('<script type="application/ld+json">{{"@type": "NewsArticle", '
+              '"headline": "Harbour ferry timetable changes", "datePublished": "{pub}"}}'
+              "</script>")
+
+
+def test_published_label_in_byline_beats_declared_date():
+    html = page(ARTICLE_LD.format(pub="2025-04-01T10:00:00Z"),
+                "<h1>Harbour ferry timetable changes</h1>"
+                "<p>By Al Bo. Published March 3, 2024. Updated April 1, 2025</p>")
+    m = meta_of(html)
+    assert m.published is not None and m.published.source == "page_text"
+    assert m.published.value.date() == dt.date(2024, 3, 3)
+
+
+def test_published_label_one_day_apart_keeps_declared_moment():
+    html = page(ARTICLE_LD.format(pub="2025-04-02T02:30:00Z"),
+                "<h1>Harbour ferry timetable changes</h1><p>Posted on April 1, 2025</p>")
+    m = meta_of(html)
+    assert m.published is not None and m.published.source == "jsonld"
+
+
+def test_updated_byline_date_does_not_replace_declared_date():
+    html = page(ARTICLE_LD.format(pub="2023-05-05T08:00:00Z"),
+                "<h1>Harbour ferry timetable changes</h1><p>Last updated: May 1, 2025</p>")
+    m = meta_of(html)
+    assert m.published is not None and m.published.value.date() == dt.date(2023, 5, 5)
+
+
+def test_labelled_publication_far_from_headline_when_declared_date_is_hidden():
+    html = page(ARTICLE_LD.format(pub="2025-01-09T08:00:00Z"),
+                "<h1>Harbour ferry timetable changes</h1><p>" + "Text. " * 200 +
+                "</p><p>Published August 13, 2024</p>")
+    m = meta_of(html)
+    assert m.published is not None and m.published.value.date() == dt.date(2024, 8, 13)
+
+
+def test_updated_byline_date_used_when_it_is_the_only_dating():
+    html = page("<title>Guide to river walks</title>",
+                "<h1>Guide to river walks in town</h1><p>Updated: June 2, 2024</p>")
+    m = meta_of(html)
+    assert m.published is not None and m.published.value.date() == dt.date(2024, 6, 2)
+
+
+def test_month_only_publication_blocks_update_date():
+    html = page("<title>Guide to river walks</title>",
+                "<h1>Guide to river walks in town</h1>"
+                "<p>Originally published in March 2022. Last updated on May 2, 2024.</p>")
+    assert meta_of(html).published is None
+
+
+def test_other_labels_are_not_publication_dates():
+    html = page("<title>Cost of a new roof</title>",
+                "<h1>Cost of a new roof in your area</h1><p>Prices valid through 01/23/2026."
+                " Last active December 20, 2025</p>")
+    assert meta_of(html).published is None
+
+
+def test_ambiguous_numeric_date_by_confirmation_and_locale():
+    body = "<h1>Notes on building audio plugins</h1><p>Ann Lee 02-12-2024</p>"
+    confirmed = page("<title>Notes</title>", body + "<aside>December 02, 2024</aside>")
+    assert meta_of(confirmed).published.value.date() == dt.date(2024, 12, 2)
+    us = page("<title>Notes</title>", body)
+    assert meta_of(us).published.value.date() == dt.date(2024, 2, 12)
+    gb = us.replace("lang='en-US'", "lang='en-GB'")
+    assert meta_of(gb).published.value.date() == dt.date(2024, 12, 2)
+
+
+def test_url_date_with_month_name():
+    html = page("<title>A story about wine</title>")
+    m = meta_of(html, url="https://news.example/blog/2023/october/03/wine-types/")
+    assert m.published is not None and m.published.value.date() == dt.date(2023, 10, 3)
+    m = meta_of(html, url="https://news.example/blog/2023/may/5-things-to-know/")
+    assert m.published is None
+
+
+def test_sole_h1_wins_over_a_different_declared_title():
+    html = page('<meta property="og:title" content="SEO title for search engines | Site">',
+                "<h1>The headline readers actually see</h1>")
+    assert meta_of(html).title == "The headline readers actually see"
+    several = page('<meta property="og:title" content="SEO title for search engines">',
+                   "<h1>First steps to take</h1><h1>Details of the plan</h1>")
+    assert meta_of(several).title == "SEO title for search engines"
+    label = page('<meta property="og:title" content="SEO title for search engines">',
+                 "<h1>Webcams</h1>")
+    assert meta_of(label).title == "SEO title for search engines"
+
+
+def test_h1_with_dateline_and_entities():
+    html = page('<meta property="og:title" content="Preparing a transition">',
+                "<h1>Dec 18 2025 Preparing a transition</h1>")
+    assert meta_of(html).title == "Preparing a transition"
+    ld = page('<script type="application/ld+json">{"@type": "Article", '
+              '"headline": "Full &#038; part time: what&#8217;s new"}</script>')
+    assert meta_of(ld).title == "Full & part time: what\u2019s new"
+
+
+def test_author_cleaning_rules():
+    assert clean_authors(["Article by Cara Doe RN, BSN, Certified Sleep Consultant"]) == (
+        "Cara Doe",)
+    assert clean_authors(["Ann Lee Former Senior Consultant"]) == ("Ann Lee",)
+    assert clean_authors(["CM Craig Moe Last updated"]) == ("Craig Moe",)
+    assert clean_authors(["Luke Kim December 17, 2025"]) == ("Luke Kim",)
+    assert clean_authors(["Shelby Roe, DVM Reviewed by Molly Pine"]) == ("Shelby Roe",)
+    assert clean_authors(["Tom May"]) == ("Tom May",)
+    assert clean_authors(["page.head.extra.author"]) == ()
+    assert clean_authors(["jane-doe"]) == ()
+    assert clean_authors(["Webmaster"]) == ()
+
+
+def test_site_named_author_gives_way_to_a_person():
+    html = page('<meta property="og:site_name" content="Daily Example">'
+                '<script type="application/ld+json">{"@type": "NewsArticle", "headline": "x y z",'
+                ' "author": {"@type": "Organization", "name": "Daily Example"}}</script>',
+                '<span class="byline">By Brian Roe</span>')
+    assert meta_of(html).authors == ("Brian Roe",)
+    alone = page('<meta property="og:site_name" content="Daily Example">'
+                 '<meta name="author" content="Daily Example">')
+    assert meta_of(alone).authors == ("Daily Example",)

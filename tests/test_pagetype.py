@@ -41,3 +41,20 @@ def test_gallery_and_short():
     assert classify_page(sig(word_count=10)) == "too_short"
     assert classify_page(sig(word_count=50)) == "too_short"
     assert classify_page(sig(word_count=50, has_article_date=True)) is None
+
+
+def test_prose_page_with_many_links_is_not_a_listing():
+    assert classify_page(sig(link_density=0.6, word_count=90, longest_paragraph=80)) is None
+    assert classify_page(sig(link_density=0.6, word_count=90, longest_paragraph=9)) == (
+        "listing")
+
+
+def test_listicle_with_itemlist_is_kept():
+    assert classify_page(sig(types=frozenset({"ItemList"}), word_count=800)) is None
+    assert classify_page(sig(types=frozenset({"ItemList"}), word_count=200)) == "listing"
+
+
+def test_count_words_cjk():
+    from pipeline.pagetype import count_words
+    assert count_words("two words") == 2
+    assert count_words("先日、不正に改造したiPhoneを販売した") >= 8

@@ -146,3 +146,6 @@ def test_bad_plans_are_clear(tmp_path: Path, demo: Demo) -> None:
                                                                     "date": str(DAY)}]
     dropped = tasks.invalid_sites(str(broken))
     assert [d["site"] for d in dropped] == ["Bad Id"]
+    broken.write_text("sites:\n  - id: Bad Id\n    base_url: nope\n")
+    with pytest.raises(Exception, match=r"no valid site to crawl: .*Bad Id"):
+        tasks.plan(str(DAY), str(DAY), None, str(broken))
