@@ -23,6 +23,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "pipeline.cli.sites",
     "pipeline.cli.crawl",
     "pipeline.cli.demo_sites",
+    "pipeline.cli.demo",
     "pipeline.cli.extract",
     "pipeline.cli.run",
     "pipeline.cli.reprocess",

@@ -1,0 +1,256 @@
+"""TaskFlow tasks shared by the newsarchive DAGs: thin wrappers around ``pipeline.tasks``.
+
+Each task exports the archive configuration (:mod:`newsarchive_config`) into its environment,
+imports the library lazily (nothing heavy at DAG parse time) and hands archive keys, never data,
+to the next task. Mapped tasks catch nothing: a failure is recorded as an XCom ``failure``
+(site, date, stage, error) for the run report and raised again, so Airflow retries the item on its
+own while the other items go on.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, TypeVar
+
+from airflow.sdk import TriggerRule, get_current_context, task, task_group
+from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
+from newsarchive_assets import NORMALIZED_ARCHIVE
+from newsarchive_config import DEDUP_POOL, archive_url, library_environment
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+Item = dict[str, Any]
+
+FAILURE_KEY = "failure"
+"""XCom key under which a failed mapped task records what failed and why."""
+CRAWL_TASK = "partition.crawl"
+EXTRACT_TASK = "partition.extract"
+PUBLISH_TASK = "deduplicate_and_publish"
+
+_RUN_KINDS = {"scheduled": "nightly", "backfill": "backfill", "manual": "manual",
+              "asset_triggered": "manual"}
+
+
+def _day(value: Any) -> dt.date:
+    """A date from a Param (``YYYY-MM-DD``) or a datetime."""
+    if isinstance(value, dt.datetime):
+        return value.astimezone(dt.UTC).date()
+    if isinstance(value, dt.date):
+        return value
+    from pipeline.errors import ConfigError
+
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        raise ConfigError(f"{value!r} is not a date (expected YYYY-MM-DD)") from None
+
+
+def partition_window(context: Mapping[str, Any]) -> tuple[str, str]:
+    """The first and last partition date of a run.
+
+    The ``start``/``end`` Params win (manual runs); otherwise the run's data interval decides:
+    a daily interval ``[D 00:00, D+1 00:00)`` fills partition ``D``, so a scheduled run fills
+    the previous day and a backfill of 2015-11-18 fills ``date=2015-11-18``. A run without a
+    data interval (manual, no logical date) fills the day before it started.
+
+    Args:
+        context: The task context.
+
+    Returns:
+        ``(start, end)`` as ``YYYY-MM-DD``, inclusive.
+    """
+    params = context.get("params") or {}
+    if params.get("start") or params.get("end"):
+        start = _day(params.get("start") or params.get("end"))
+        end = _day(params.get("end") or params.get("start"))
+        return start.isoformat(), end.isoformat()
+    begin = context.get("data_interval_start")
+    finish = context.get("data_interval_end")
+    if begin is not None:
+        first = _day(begin)
+        last = _day(finish - dt.timedelta(microseconds=1)) if finish and finish > begin else first
+        return first.isoformat(), last.isoformat()
+    run_after = context["dag_run"].run_after
+    day = _day(run_after) - dt.timedelta(days=1)
+    return day.isoformat(), day.isoformat()
+
+
+def run_kind(context: Mapping[str, Any], default: str = "nightly") -> str:
+    """``nightly``, ``backfill`` or ``manual``, from the run type."""
+    run_type = str(getattr(context["dag_run"], "run_type", "") or "")
+    return _RUN_KINDS.get(run_type.lower().split(".")[-1], default)
+
+
+def _failure(item: Mapping[str, Any], stage: str, exc: BaseException, ti: Any) -> Item:
+    return {"site": item.get("site"), "date": item.get("date"), "stage": stage,
+            "error": f"{type(exc).__name__}: {exc}"[:2000],
+            "try_number": getattr(ti, "try_number", None)}
+
+
+def record_failures(items: Iterable[Mapping[str, Any]], stage: str, exc: BaseException) -> None:
+    """Record (site, date, stage, error) of failed items as this task's ``failure`` XCom."""
+    ti = get_current_context()["ti"]
+    try:
+        ti.xcom_push(key=FAILURE_KEY, value=[_failure(i, stage, exc, ti) for i in items])
+    except Exception:  # the report falls back to "no result"
+        log.warning("could not record the failure of %s", stage, exc_info=True)
+
+
+def guarded(stage: str, item: Mapping[str, Any], work: Callable[[], T]) -> T:
+    """Run ``work``; on failure record it with :func:`record_failures`, then re-raise."""
+    try:
+        return work()
+    except Exception as exc:
+        record_failures([item], stage, exc)
+        raise
+
+
+def collect_failures(ti: Any, task_ids: Iterable[str]) -> list[dict[str, Any]]:
+    """Failures recorded in this run by the given tasks (the last per site and date wins)."""
+    found: dict[tuple[str, str], dict[str, Any]] = {}
+    for value in ti.xcom_pull(task_ids=list(task_ids), key=FAILURE_KEY) or []:
+        for entry in value if isinstance(value, list) else [value]:
+            if isinstance(entry, Mapping):
+                found[(str(entry.get("site")), str(entry.get("date")))] = dict(entry)
+    return list(found.values())
+
+
+def _label(context: Any, item: Mapping[str, Any]) -> None:
+    """Name the mapped task instance ``<site> <date>`` in the UI (``map_index_template``)."""
+    context["partition_label"] = f"{item.get('site')} {item.get('date')}"
+
+
+# -- tasks -------------------------------------------------------------------------------------
+
+@task(task_id="plan")
+def plan_nightly() -> list[Item]:
+    """The (site, date) items of the run: Params ``sites``/``start``/``end`` or the interval."""
+    context = get_current_context()
+    start, end = partition_window(context)
+    sites = context["params"].get("sites") or None
+    with library_environment():
+        from pipeline import tasks
+
+        items = tasks.plan(start, end, sites=sites)
+    log.info("%d items for %s..%s", len(items), start, end)
+    return items
+
+
+@task(task_id="plan")
+def plan_reprocess() -> list[Item]:
+    """Partitions in the Params' date range that have raw WARCs to rebuild from."""
+    context = get_current_context()
+    start, end = partition_window(context)
+    sites = context["params"].get("sites") or None
+    with library_environment():
+        from pipeline import tasks
+
+        items = tasks.reprocess_plan(start, end, sites=sites)
+    log.info("%d partitions to reprocess for %s..%s", len(items), start, end)
+    return items
+
+
+@task(map_index_template="{{ partition_label }}")
+def crawl(item: Item) -> Item:
+    """Crawl one site for one day (Scrapy runs in its own process inside the library)."""
+    context = get_current_context()
+    _label(context, item)
+    params = context["params"]
+    with library_environment():
+        from pipeline import tasks
+
+        return guarded("crawl", item, lambda: tasks.crawl(
+            item, str(context["run_id"]), page_cap=params.get("page_cap") or None,
+            force=bool(params.get("force"))))
+
+
+@task(map_index_template="{{ partition_label }}")
+def extract(crawl_result: Item) -> Item:
+    """Extract the articles of one partition's WARCs and stage them for the dedup step.
+
+    Works the same for a crawl result and for a :func:`plan_reprocess` item: the library reads
+    every raw WARC of the partition either way.
+    """
+    context = get_current_context()
+    _label(context, crawl_result)
+    with library_environment():
+        from pipeline import tasks
+
+        run_id = str(context["run_id"])
+        # the extraction pool starts its own worker processes (pipeline.extract_pool)
+        return guarded("extract", crawl_result, lambda: tasks.extract(crawl_result, run_id))
+
+
+@task_group(group_id="partition")
+def partition(item: Item) -> Any:
+    """Crawl then extract one (site, date): mapped, each item fails or succeeds on its own."""
+    crawled: Any = crawl(item)  # an XComArg at definition time
+    return extract(crawled)
+
+
+@task(task_id=PUBLISH_TASK, pool=DEDUP_POOL, trigger_rule=TriggerRule.ALL_DONE,
+      outlets=[NORMALIZED_ARCHIVE])
+def deduplicate_and_publish(
+        extract_results: Iterable[Item | None] | Item | None) -> list[Item]:
+    """The run's one global step: dedup decisions over all staged records, then publish.
+
+    Runs with whatever extracted successfully (trigger rule ``all_done``); skipped when nothing
+    did. Serialized across runs by the one-slot pool :data:`newsarchive_config.DEDUP_POOL`.
+    Emits an event of :data:`NORMALIZED_ARCHIVE` naming the partitions.
+    """
+    context = get_current_context()
+    if isinstance(extract_results, Mapping):  # one mapped item: Airflow hands over the value
+        results = [dict(extract_results)]
+    else:
+        results = [dict(r) for r in (extract_results or []) if r]
+    if not results:
+        raise AirflowSkipException("nothing to publish: no partition was extracted")
+    run_id = str(context["run_id"])
+    with library_environment():
+        from pipeline import tasks
+
+        try:
+            summaries = list(tasks.deduplicate_and_publish(results, run_id))
+        except Exception as exc:
+            record_failures(results, "publish", exc)  # every partition waited on this step
+            raise
+        context["outlet_events"][NORMALIZED_ARCHIVE].extra = {
+            "run_id": run_id, "archive_url": archive_url() or "./archive",
+            "partitions": [{k: s.get(k) for k in ("site", "date", "status")}
+                           for s in summaries if isinstance(s, Mapping)],
+        }
+    return summaries
+
+
+@task(trigger_rule=TriggerRule.ALL_DONE)
+def report(plan_items: list[Item] | None, published: list[Item] | None,
+           kind: str | None = None) -> str:
+    """Write ``runs/<run id>.json``: per site and stage, what was done and what failed and why.
+
+    Runs whatever happened upstream. Fails the DAG run (without retrying) when a partition
+    failed, so that the failure shows in Airflow; the report is written first.
+    """
+    context = get_current_context()
+    ti = context["ti"]
+    run_id = str(context["run_id"])
+    planned = list(plan_items or [])
+    done = [dict(p) for p in (published or []) if isinstance(p, Mapping)]
+    done_keys = {(str(p.get("site")), str(p.get("date"))) for p in done}
+    failures = [f for f in collect_failures(ti, (CRAWL_TASK, EXTRACT_TASK, PUBLISH_TASK))
+                if (str(f.get("site")), str(f.get("date"))) not in done_keys]
+    with library_environment():
+        from pipeline import tasks
+
+        key = tasks.report(run_id, planned, done, failures, kind=kind or run_kind(context))
+    missing = [i for i in planned if (str(i.get("site")), str(i.get("date"))) not in done_keys]
+    if plan_items is None:
+        raise AirflowFailException(f"planning failed (see the plan task's log); report {key}")
+    if missing:
+        listed = ", ".join(f"{i.get('site')} {i.get('date')}" for i in missing[:20])
+        raise AirflowFailException(
+            f"{len(missing)} of {len(planned)} partitions failed ({listed}); report {key}")
+    log.info("all %d partitions done; report %s", len(planned), key)
+    return key
