@@ -23,14 +23,23 @@ Order of precedence, first usable value wins:
 - **title**: the visible ``<h1>`` headline when it agrees with a declared title (JSON-LD
   ``headline``, ``og:title``, ``twitter:title``, ``<title>``; HTML entities decoded), or a
   declared title it contains when the rest is a date or byline; else the page's only ``<h1>``
-  of three words or more (several ``<h1>`` are sections); otherwise the first declared title
+  of three words or more (several ``<h1>`` are sections); a headline whose characters a bad
+  encoding turned into "?" gives way to the declared title it matches; otherwise the first
+  declared title
   with the site name removed (``og:site_name``, JSON-LD publisher, the host name); then
   trafilatura's title.
-- **authors**: JSON-LD article ``author`` -> author meta tags -> byline elements, the first
-  source naming someone other than the site itself (else the site name) -> trafilatura.
-  "By"/"Article by", trailing "Reviewed by"/"Updated"/dates, job titles ("Senior Editor"),
-  degrees ("MD"), avatar initials, e-mail addresses, URLs, template keys and user-name slugs
-  are removed, several names are split.
+- **authors**: JSON-LD article ``author`` -> author meta tags -> byline elements
+  (``itemprop=author``, ``rel=author``, author/byline classes, links to ``/author/<name>``;
+  not in sidebars, comments or related stories; links joined by "," or "&" are one list) ->
+  a "By"/"Written by"/"Author:" label in the text after the headline, the first source
+  naming someone other than the site itself or an organization typed as the author (else
+  the site name) -> trafilatura. Text from the page body must read as a name (capitalized
+  words, not an avatar's initials). The visible byline wins over the declared authors when
+  it adds co-authors to them, or when they are only account names ("janed"). "By"/"Article
+  by", trailing "Reviewed by"/"Updated"/dates, job titles ("Senior Editor", "Head of ..."
+  with the rest of its comma run), degrees ("MD"), avatar initials, e-mail addresses, URLs,
+  template keys, account names ("Site Admin"), months, credit lists ("design: A, code: B")
+  and user-name slugs are removed, several names are split.
 - **description, image, tags, language**: OpenGraph, then meta tags, then JSON-LD, then
   trafilatura.
 """
@@ -93,7 +102,15 @@ _BY = re.compile(
     r"(?:by|von|par|por|di|door|av|autor(?:in)?|author|authors|auteur)\s*[:\-]?\s+",
     re.IGNORECASE,
 )
-_NAME_SPLIT = re.compile(r"\s*(?:,|;|\||/|&|\band\b|\bund\b|\bet\b|\by\b)\s*", re.IGNORECASE)
+_GROUP_SPLIT = re.compile(r"\s*[;|]\s*")
+"""Separators between authors that never occur inside one author's description."""
+_COMMA_SPLIT = re.compile(r"\s*,\s*")
+_NAME_SPLIT = re.compile(r"\s*(?:/|&|\band\b|\bund\b|\bet\b|\by\b)\s*", re.IGNORECASE)
+_CREDIT_LABEL = re.compile(r"(?:^|,\s*)(?!by\b|author\b|written\b)[a-z]+\s*:\s", re.IGNORECASE)
+"""A credit label other than the author's ("design: ", "code: ")."""
+_ROLE_START = re.compile(r"(?:head|vp|vice president|director|editor|member)\s+(?:of|for|at)\b",
+                         re.IGNORECASE)
+"""A job title of the form "Head of ...", whose words ("Sales and Marketing") are no names."""
 _BYLINE_TAIL = re.compile(
     r"\s+(?:on|am|le|el|updated|published)\s+\w*\s*\d|\s\|\s|\s[-\u2013\u2014]\s|"
     r"\s+(?:(?:medically\s+)?reviewed|fact[- ]checked|edited|last\s+updated|updated|published|"
@@ -121,6 +138,21 @@ _PLACEHOLDERS = frozenset({
     "admin", "administrator", "webmaster", "staff", "editor", "author", "by", "unknown",
     "none", "guest", "null", "undefined",
 })
+_HONORIFICS = frozenset({"dr", "prof", "mr", "mrs", "ms", "sir", "dame"})
+_ACCOUNT_WORDS = frozenset({"admin", "administrator", "webmaster"})
+_MONTHS = frozenset({
+    "january", "february", "march", "april", "may", "june", "july", "august", "september",
+    "october", "november", "december", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep",
+    "sept", "oct", "nov", "dec",
+})
+_PARTICLES = frozenset({
+    "van", "der", "den", "de", "da", "di", "del", "della", "des", "du", "dos", "das", "von",
+    "zu", "la", "le", "bin", "binti", "al", "el", "ter", "ten", "y", "e", "of", "the",
+})
+"""Lower-case words inside names ("Marna van der Merwe") and team names ("The Web Team")."""
+_ORG_TYPES = frozenset({"Organization", "NewsMediaOrganization", "Corporation",
+                        "EducationalOrganization", "GovernmentOrganization", "WebSite",
+                        "LocalBusiness", "NGO"})
 _BY_WORD = re.compile(r"\b(?:by|posted|published|updated)\b", re.IGNORECASE)
 _EMAIL = re.compile(r"\S+@\S+\.\w+")
 _DIGITS = re.compile(r"\d")
@@ -376,7 +408,7 @@ def _title(
     for headline in headlines:
         agreeing = [t for t in titles if _agrees(headline, t)]
         if agreeing:
-            return _without_dateline(headline, agreeing)
+            return _undamaged(_without_dateline(headline, agreeing), agreeing)
     # no agreement: the page's only <h1> is the headline readers see (unless it is a
     # logo or a label: three words at least); several <h1> are sections, not a headline
     if len(headlines) > 1:  # "Subscribe to <site>" and the like are not headlines
@@ -419,6 +451,18 @@ def strip_site_name(title: str, site_names: list[str]) -> str:
         else:
             break
     return title
+
+
+def _undamaged(headline: str, titles: list[str]) -> str:
+    """The headline, or the declared title it equals but for characters lost to encoding.
+
+    A bad encoding leaves "?" or U+FFFD for up to three characters ("Beginner? Guide" for
+    "Beginner's Guide"); a declared title without "?" that fits is the undamaged text.
+    """
+    if "?" not in headline and "\ufffd" not in headline:
+        return headline
+    pattern = re.compile("".join(".{1,3}" if c in "?\ufffd" else re.escape(c) for c in headline))
+    return next((t for t in titles if "?" not in t and pattern.fullmatch(t)), headline)
 
 
 def _without_dateline(headline: str, titles: list[str]) -> str:
@@ -491,22 +535,78 @@ def _authors(
     ev: Evidence, articles: list[Mapping[str, object]], site_names: list[str],
     fallback: Fallback,
 ) -> tuple[str, ...]:
-    candidates: list[list[str]] = [names_of(a.get("author")) for a in articles]
-    candidates += [[v] for key in AUTHOR_META for v in ev.meta.get(key, ())]
-    candidates += [[b] for b in ev.bylines]
+    orgs = {_compact(n) for a in articles for n in _organization_names(a.get("author"))}
+
+    def names_someone(names: tuple[str, ...]) -> bool:
+        return not all(_is_site_name(n, site_names) or _compact(n) in orgs for n in names)
+
+    declared = [clean_authors(names_of(a.get("author"))) for a in articles]
+    declared += [clean_authors([v]) for key in AUTHOR_META for v in ev.meta.get(key, ())]
+    declared = [names for names in declared if names]
+    shown = [tuple(n for n in clean_authors([b]) if _looks_like_name(n))
+             for b in (*ev.bylines, *ev.header_bylines)]
+    shown = [names for names in shown if names]
     # a person named by a later source beats the site or publisher named as the author
-    cleaned = [names for names in map(clean_authors, candidates) if names]
-    for names in cleaned:
-        if not all(_is_site_name(n, site_names) for n in names):
-            return names
-    return cleaned[0] if cleaned else clean_authors([fallback("author") or ""])
+    chosen = next((names for names in (*declared, *shown) if names_someone(names)), None)
+    if chosen is None:
+        if declared or shown:
+            return (declared or shown)[0]
+        return tuple(n for n in clean_authors([fallback("author") or ""]) if _looks_like_name(n))
+    byline = next((names for names in shown if names_someone(names)), None)
+    if byline is None or chosen is byline:
+        return chosen
+    if {_name_key(n) for n in chosen} < {_name_key(n) for n in byline}:
+        return byline  # the byline names co-authors the metadata leaves out
+    if all(_is_login(n) for n in chosen) and any(" " in n for n in byline):
+        return byline  # an account name ("janed") against the name readers see
+    return chosen
+
+
+def _organization_names(value: object) -> list[str]:
+    """Names of the JSON-LD ``author`` values typed as organizations."""
+    if isinstance(value, list):
+        return [name for item in value for name in _organization_names(item)]
+    if isinstance(value, dict) and set(_types_of(value)) & _ORG_TYPES:
+        return names_of(value)
+    return []
+
+
+def _types_of(value: Mapping[str, object]) -> list[str]:
+    types = value.get("@type")
+    return [t for t in (types if isinstance(types, list) else [types]) if isinstance(t, str)]
+
+
+def _name_key(name: str) -> str:
+    """A name compared without case, punctuation and a leading honorific ("Dr", "Mr")."""
+    words = _words(name)
+    return " ".join(words[1:] if len(words) > 1 and words[0] in _HONORIFICS else words)
+
+
+def _looks_like_name(name: str) -> bool:
+    """Whether text from the page body is written like a name (capitalized words)."""
+    words = name.split()
+    if len(words) == 1 and len(name) <= 3 and name.isupper():
+        return False  # an avatar's initials ("CM")
+    return all(w[0].isupper() or not w[0].isalpha() or w.casefold() in _PARTICLES
+               for w in words) and not all(w.casefold() in _PARTICLES for w in words)
+
+
+def _is_login(name: str) -> bool:
+    """Whether a name is an account name ("janed", "KatieS", "j_doe").
+
+    One word, in lower case or with an underscore or capitals inside.
+    """
+    return " " not in name and (name.islower() or "_" in name or any(
+        c.isupper() for c in name[1:]))
 
 
 def clean_authors(values: list[str]) -> tuple[str, ...]:
     """Turn raw author strings into a list of names.
 
     Removes "By"-style prefixes, e-mail addresses, URLs, dates and handles, splits lists of
-    names ("A, B and C") and drops values that cannot be names (too long, digits).
+    names ("A, B and C"), drops a job title with the rest of its comma-separated run
+    ("A, Head of Sales and Marketing") and values that cannot be names (too long, digits,
+    a month, account names like "Site Admin", credit lists like "design: A, code: B").
 
     Args:
         values: Raw strings as found in JSON-LD, meta tags or byline elements.
@@ -521,18 +621,35 @@ def clean_authors(values: list[str]) -> tuple[str, ...]:
             continue
         value = _BYLINE_TAIL.split(_EMAIL.sub("", value), maxsplit=1)[0]
         value = _BY.sub("", value.strip())
-        for part in _NAME_SPLIT.split(value):
-            name = _person_name(_BY.sub("", part.strip(" .:-\u2013\u2014'\"()[]")).strip())
-            if not name or _DIGITS.search(name) or name.startswith("@"):
-                continue
-            if len(name.split()) > 5 or len(name) > 60 or not any(c.isalpha() for c in name):
-                continue
-            if name.casefold() in _PLACEHOLDERS or (" " not in name and (
-                    "." in name or ("-" in name and name.islower()))):
-                continue  # template keys (page.author) and user-name slugs (jane-doe)
-            if name not in names:
-                names.append(name)
+        if len(_CREDIT_LABEL.findall(value)) >= 2:
+            continue  # "text: A, design: B, code: C" credits everybody involved
+        for group in _GROUP_SPLIT.split(value):
+            for part in _COMMA_SPLIT.split(group):
+                words = part.strip(" .:-\u2013\u2014'\"()[]").split()
+                if words and (words[0].casefold() in _ROLE_WORDS
+                              or _ROLE_START.match(" ".join(words))):
+                    break  # "A, Head of Marketing and Community": the rest is the job title
+                for piece in _NAME_SPLIT.split(part):
+                    name = _valid_name(piece)
+                    if name and name not in names:
+                        names.append(name)
     return tuple(names)
+
+
+def _valid_name(piece: str) -> str:
+    name = _person_name(_BY.sub("", piece.strip(" .:-\u2013\u2014'\"()[]")).strip())
+    if not name or _DIGITS.search(name) or name.startswith("@"):
+        return ""
+    if len(name.split()) > 5 or len(name) > 60 or not any(c.isalpha() for c in name):
+        return ""
+    words = {w.casefold() for w in name.split()}
+    if words & _PLACEHOLDERS and (len(words) == 1 or words & _ACCOUNT_WORDS):
+        return ""  # "Admin", "Site Admin"
+    if len(words) == 1 and words <= _MONTHS:
+        return ""  # the first word of a date ("August 28, 2025")
+    if " " not in name and ("." in name or ("-" in name and name.islower())):
+        return ""  # template keys (page.author) and user-name slugs (jane-doe)
+    return name
 
 
 def _person_name(name: str) -> str:

@@ -251,3 +251,82 @@ def test_site_named_author_gives_way_to_a_person():
     alone = page('<meta property="og:site_name" content="Daily Example">'
                  '<meta name="author" content="Daily Example">')
     assert meta_of(alone).authors == ("Daily Example",)
+
+
+def test_author_profile_link_and_class_bylines():
+    linked = page("<title>Ten tips for safer passwords</title>",
+                  "<h1>Ten tips for safer passwords</h1>"
+                  '<div class="meta"><a href="/authors/mia-lund">Mia Lund</a></div>')
+    assert meta_of(linked).authors == ("Mia Lund",)
+    classed = page("", "<h1>Ten tips for safer passwords</h1>"
+                       '<span class="post-author">Omar Haddad</span>'
+                       '<div class="summary-item-has-author">Top 5 firms and companies</div>')
+    assert meta_of(classed).authors == ("Omar Haddad",)
+
+
+def test_bylines_of_other_articles_are_ignored():
+    html = page("", '<aside class="related"><span class="byline">By Ola Berg</span></aside>'
+                    "<h1>Harbour plan approved by council</h1>"
+                    '<div class="author__name">by Nina Roe</div>'
+                    '<div class="comments"><span class="author">Troll42</span></div>')
+    assert meta_of(html).authors == ("Nina Roe",)
+
+
+def test_labelled_byline_after_the_headline():
+    split = page("", "<h1>How the river was cleaned up</h1><p>Short standfirst.</p>"
+                     "<div><span>Written by:</span> <a href='/p/1'>Lena Kraus</a></div>")
+    assert meta_of(split).authors == ("Lena Kraus",)
+    inline = page("", "<h1>How the river was cleaned up</h1><p>By Amos Tal</p>")
+    assert meta_of(inline).authors == ("Amos Tal",)
+    label = page("", "<h1>How the river was cleaned up</h1><h3>Author</h3><p>Ida M. Berg</p>")
+    assert meta_of(label).authors == ("Ida M. Berg",)
+    prose = page("", "<h1>How the river was cleaned up</h1>"
+                     "<p>By the end of the decade the water was clean.</p>")
+    assert meta_of(prose).authors == ()
+
+
+def test_byline_names_a_person_the_metadata_does_not():
+    ld = ('<script type="application/ld+json">{"@type": "NewsArticle", "headline": "x y z", '
+          '"author": {"@type": "Organization", "name": "Health Board"}}</script>')
+    html = page(ld, "<h1>Flu season starts early</h1><p>by Rosa Diaz</p>")
+    assert meta_of(html).authors == ("Rosa Diaz",)
+    login = page('<meta name="author" content="RosaD">',
+                 '<h1>Flu season starts early</h1><a class="author-link">Rosa Diaz</a>')
+    assert meta_of(login).authors == ("Rosa Diaz",)
+
+
+def test_byline_adds_co_authors_the_metadata_leaves_out():
+    html = page('<meta name="author" content="Ana Pereira">',
+                '<h1>Budget talks stall again</h1>'
+                '<div class="byline">Written by Dr Ana Pereira, Dr Li Wei, Tom Rex</div>')
+    assert meta_of(html).authors == ("Dr Ana Pereira", "Dr Li Wei", "Tom Rex")
+    linked = page("", '<h1>Budget talks stall again</h1><p><a href="/author/ana">Ana Pereira'
+                      '</a>, <a href="/author/li">Li Wei</a> &amp; <a href="/author/tom">Tom Rex'
+                      "</a></p>")
+    assert meta_of(linked).authors == ("Ana Pereira", "Li Wei", "Tom Rex")
+
+
+def test_visible_byline_text_must_read_as_a_name():
+    html = page("", '<h1>Budget talks stall again</h1><div class="byline">Personal finance '
+                    'May 2, 2025</div><div class="author-name">CM</div>')
+    assert meta_of(html).authors == ()
+
+
+def test_author_cleaning_job_titles_credits_accounts_months():
+    assert clean_authors(["Ann Lee, Head of Sales and Community Development"]) == ("Ann Lee",)
+    assert clean_authors(["Bo Ek, Senior Director, Content & Growth, Acme and Beta"]) == (
+        "Bo Ek",)
+    assert clean_authors(["text: Acme, design: Bo Ek, code: Al Li"]) == ()
+    assert clean_authors(["Site Admin"]) == ()
+    assert clean_authors(["August"]) == ()
+    assert clean_authors(["Ellen Roe, VMD; Mo Fey, LVT & Gary Li, DVM"]) == (
+        "Ellen Roe", "Mo Fey", "Gary Li")
+
+
+def test_headline_damaged_by_encoding_gives_way_to_declared_title():
+    html = page('<meta property="og:title" content="Planning: A Beginner\u2019s Guide">',
+                "<h1>Planning? A Beginner? Guide</h1>")
+    assert meta_of(html).title == "Planning: A Beginner\u2019s Guide"
+    asked = page('<meta property="og:title" content="Is rent too high?">',
+                 "<h1>Is rent too high?</h1>")
+    assert meta_of(asked).title == "Is rent too high?"
