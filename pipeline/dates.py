@@ -56,6 +56,19 @@ class DateValue:
         return self.value.astimezone(dt.UTC)
 
 
+
+_TZ_ABBREVIATIONS: dict[str, int] = {
+    name: int(hours * 3600) for name, hours in {
+        "UTC": 0, "GMT": 0, "Z": 0, "BST": 1, "CET": 1, "CEST": 2, "EET": 2, "EEST": 3,
+        "EST": -5, "EDT": -4, "CST": -6, "CDT": -5, "MST": -7, "MDT": -6, "PST": -8,
+        "PDT": -7, "AKST": -9, "AKDT": -8, "HST": -10, "IST": 5.5, "JST": 9, "KST": 9,
+        "AEST": 10, "AEDT": 11, "ACST": 9.5, "AWST": 8, "NZST": 12, "NZDT": 13, "SGT": 8,
+        "HKT": 8, "WIB": 7, "PKT": 5, "MSK": 3, "SAST": 2, "WAT": 1, "EAT": 3,
+    }.items()
+}
+"""Time-zone abbreviations news sites print next to times (IST as India: the common case on
+English-language news pages). Unknown ones are left to dateutil (a naive time, read as UTC)."""
+
 def parse_date(text: str | None) -> tuple[dt.datetime, bool] | None:
     """Parse a date or date-time string as found in markup, feeds or sitemaps.
 
@@ -97,7 +110,8 @@ def parse_date(text: str | None) -> tuple[dt.datetime, bool] | None:
 
 def _lenient(text: str) -> dt.datetime | None:
     try:
-        value: dt.datetime = dateutil_parser.parse(text, fuzzy=False, dayfirst=False)
+        value: dt.datetime = dateutil_parser.parse(text, fuzzy=False, dayfirst=False,
+                                                   tzinfos=_TZ_ABBREVIATIONS)
     except (ValueError, OverflowError, TypeError):
         return None
     return value

@@ -36,10 +36,11 @@ from pipeline.pagetype import (
     DEFAULT_PAGETYPE,
     PageSignals,
     PageTypeOptions,
+    VisibleText,
     classify_page,
     count_words,
+    visible_text,
 )
-from pipeline.pagetype import link_density as page_link_density
 from pipeline.schema import ArticleRecord, RawPointer, article_id_for
 from pipeline.urls import canonicalize_url
 
@@ -227,6 +228,13 @@ def extract_details(page: PageInput, options: ExtractionOptions = DEFAULT_OPTION
     if tree is None:
         return PageResult(Skip(UNPARSABLE, page.url))
     evidence = collect_evidence(tree)
+    walked: list[VisibleText] = []
+
+    def shown() -> VisibleText:  # one walk of the body, only when something needs it
+        if not walked:
+            walked.append(visible_text(tree))
+        return walked[0]
+
     doc = trafilatura.bare_extraction(
         tree, url=page.url, fast=options.fast, favor_precision=options.favor_precision,
         favor_recall=options.favor_recall, include_comments=options.include_comments,
@@ -237,14 +245,14 @@ def extract_details(page: PageInput, options: ExtractionOptions = DEFAULT_OPTION
         text = _retry_extraction(tree, page.url, text, options)
     meta = resolve_metadata(evidence, url=page.url, fetched_at=fetched_at, hint=page.hint,
                             fallback=_fallback(tree, page.url, fetched_at, options),
-                            visible_text=lambda: _visible_text(tree))
+                            visible_text=lambda: shown().text)
     word_count = len(text.split())
     signals = PageSignals(
         url=page.url, http_status=page.http_status, title=meta.title or evidence.title_tag,
         types=meta.types, word_count=count_words(text),
         has_article_date=bool(meta.published and meta.published.source.startswith(
             ("jsonld", "meta", "microdata"))),
-        link_density=page_link_density(tree) if word_count < 2000 else 0.0,
+        link_density=shown().link_density if word_count < 2000 else 0.0,
         image_count=len(tree.xpath("//img")),
         longest_paragraph=max((len(line.split()) for line in text.splitlines()), default=0),
     )
@@ -303,13 +311,6 @@ def _retry_extraction(tree: HtmlElement, url: str, text: str,
         if count_words(text) >= options.pagetype.min_words:
             break
     return text
-
-
-def _visible_text(tree: HtmlElement) -> str:
-    body = tree.find(".//body")
-    root = body if body is not None else tree
-    return " ".join(root.xpath(".//text()[not(ancestor::script)][not(ancestor::style)]"
-                               "[not(ancestor::noscript)]"))
 
 
 def _is_html(content_type: str) -> bool:
