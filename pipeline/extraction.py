@@ -154,8 +154,13 @@ def page_from_capture(capture: Any, site: str = "") -> PageInput:
         http_status=capture.status, pointer=capture.pointer, hint=discovery_hint(capture.metadata),
         site=site, content_type=capture.header("content-type"),
         revisit=capture.record_type == "revisit",
-        role=(capture.metadata or {}).get("role") or None,
+        role=(capture.metadata or {}).get("role") or _role_from_url(capture.url),
     )
+
+
+def _role_from_url(url: str) -> str | None:
+    """Roles a capture without metadata still has: robots.txt is fetched by the crawler itself."""
+    return "robots" if urlsplit(url).path == "/robots.txt" else None
 
 
 def discovery_hint(metadata: Mapping[str, str] | None) -> dict[str, str] | None:

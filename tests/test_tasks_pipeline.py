@@ -90,6 +90,10 @@ def test_nightly_run_archives_the_window(store: ArchiveStore, demo: Demo,
         assert DAY in (row.published_at.date(), row.modified_at and row.modified_at.date())
     report = read_report(store, "run-1")
     assert report["ok"] and report["partitions_by_status"] == {"published": 3}
+    totals = report["totals"]
+    # robots.txt, feeds, sitemaps and listings are archived raw but are not articles
+    assert totals["skipped:discovery_page"] >= 3 and "skipped:unparsable" not in totals
+    assert totals["records"] == len(rows) and totals["unique"] == len(unique)
 
 
 def test_rerun_changes_nothing_and_reprocess_rebuilds(store: ArchiveStore,
