@@ -63,6 +63,9 @@ class WarcCaptureExtension:
         self._pending: set[asyncio.Future[RawPointer]] = set()
         self._failure: BaseException | None = None
         self.max_pending = max_pending
+        # free places in the writer's queue: a waiting write is woken alone when one frees up
+        # (waiting on the pending futures themselves woke every waiter on every write)
+        self._slots = asyncio.Semaphore(max_pending)
         self._closing: asyncio.Future[None] | None = None
 
     @classmethod
@@ -121,8 +124,7 @@ class WarcCaptureExtension:
             raise self._failure
         if self.writer is None:
             return
-        while len(self._pending) >= self.max_pending:
-            await asyncio.wait(list(self._pending), return_when=asyncio.FIRST_COMPLETED)
+        await self._slots.acquire()
         future = asyncio.ensure_future(self._in_thread(self._write_one, exchange))
         self._pending.add(future)
         future.add_done_callback(self._written)
@@ -133,6 +135,7 @@ class WarcCaptureExtension:
 
     def _written(self, future: asyncio.Future[RawPointer]) -> None:
         self._pending.discard(future)
+        self._slots.release()
         if future.cancelled():
             return
         if future.exception() is not None:
