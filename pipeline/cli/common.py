@@ -5,7 +5,14 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import sys
+from collections.abc import Callable, Sequence
 from typing import Any
+
+from tqdm import tqdm
+
+from pipeline.errors import NewsArchiveError
+from pipeline.settings import Settings
 
 
 def iso_date(text: str) -> dt.date:
@@ -34,3 +41,50 @@ def json_default(value: Any) -> Any:
 def dumps(obj: Any) -> str:
     """One compact JSON line."""
     return json.dumps(obj, default=json_default, ensure_ascii=False, separators=(",", ":"))
+
+
+def for_each_partition(
+    items: Sequence[dict[str, Any]],
+    work: Callable[[dict[str, Any]], dict[str, Any]],
+    *,
+    desc: str,
+    stage_of: Callable[[NewsArchiveError], str],
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Run ``work`` on every (site, date) item with a progress bar on stderr.
+
+    A failing item is recorded (``{"site", "date", "stage", "error"}``) and the others go on,
+    as mapped tasks do under Airflow.
+
+    Returns:
+        The results of the items that succeeded, and the failures.
+    """
+    results: list[dict[str, Any]] = []
+    failures: list[dict[str, Any]] = []
+    with tqdm(items, desc=desc, unit="partition", file=sys.stderr, disable=not items) as bar:
+        for item in bar:
+            bar.set_postfix_str(f"{item['site']} {item['date']}")
+            try:
+                results.append(work(item))
+            except NewsArchiveError as exc:
+                stage = stage_of(exc)
+                failures.append({"site": item["site"], "date": item["date"], "stage": stage,
+                                 "error": str(exc)})
+                tqdm.write(f"{item['site']} {item['date']}: {stage} failed: {exc}",
+                           file=sys.stderr)
+    return results, failures
+
+
+def finish_run(
+    run_id: str, plan_items: Sequence[dict[str, Any]], extracted: Sequence[dict[str, Any]],
+    failures: Sequence[dict[str, Any]], *, kind: str, settings: Settings,
+) -> dict[str, Any]:
+    """Deduplicate and publish what was extracted, write the run report, print and return it."""
+    from pipeline import tasks
+    from pipeline.runreport import format_report, read_report
+    from pipeline.store import open_store
+
+    published = tasks.deduplicate_and_publish(extracted, run_id, settings=settings)
+    tasks.report(run_id, plan_items, published, failures, kind=kind, settings=settings)
+    report = read_report(open_store(settings.archive_url, settings), run_id)
+    print(format_report(report))
+    return report

@@ -7,14 +7,9 @@ import datetime as dt
 import sys
 from typing import Any
 
-from tqdm import tqdm
-
 from pipeline import tasks
-from pipeline.cli.common import check_range, iso_date
-from pipeline.errors import NewsArchiveError
-from pipeline.runreport import format_report, read_report
+from pipeline.cli.common import check_range, finish_run, for_each_partition, iso_date
 from pipeline.settings import Settings
-from pipeline.store import open_store
 
 
 def register(subparsers: Any) -> None:
@@ -40,16 +35,9 @@ def run(args: argparse.Namespace) -> int:
     if not items:
         print(f"no raw WARCs between {args.since} and {args.until}", file=sys.stderr)
         return 0
-    failures: list[dict[str, Any]] = []
-    extracted: list[dict[str, Any]] = []
-    for item in tqdm(items, desc="extract", unit="partition", file=sys.stderr):
-        try:
-            extracted.append(tasks.extract(item, run_id, settings=settings))
-        except NewsArchiveError as exc:
-            failures.append({"site": item["site"], "date": item["date"], "stage": "extract",
-                             "error": str(exc)})
-    published = tasks.deduplicate_and_publish(extracted, run_id, settings=settings)
+    extracted, failures = for_each_partition(
+        items, lambda item: tasks.extract(item, run_id, settings=settings), desc="extract",
+        stage_of=lambda exc: "extract")
     plan_items = [{"site": i["site"], "date": i["date"]} for i in items]
-    tasks.report(run_id, plan_items, published, failures, kind="reprocess", settings=settings)
-    print(format_report(read_report(open_store(settings.archive_url, settings), run_id)))
+    finish_run(run_id, plan_items, extracted, failures, kind="reprocess", settings=settings)
     return 1 if failures else 0

@@ -9,17 +9,11 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import sys
 from typing import Any
 
-from tqdm import tqdm
-
 from pipeline import tasks
-from pipeline.cli.common import check_range, iso_date
-from pipeline.errors import NewsArchiveError
-from pipeline.runreport import format_report, read_report
+from pipeline.cli.common import check_range, finish_run, for_each_partition, iso_date
 from pipeline.settings import Settings
-from pipeline.store import open_store
 
 
 def register(subparsers: Any) -> None:
@@ -51,24 +45,14 @@ def run(args: argparse.Namespace) -> int:
     settings = Settings.from_env(**overrides)
     run_id = args.run_id or f"manual__{dt.datetime.now(dt.UTC):%Y-%m-%dT%H%M%S}Z"
     items = tasks.plan(str(args.since), str(until), args.site, settings.sites_file or None)
-    failures: list[dict[str, Any]] = []
-    extracted: list[dict[str, Any]] = []
-    with tqdm(items, desc="crawl+extract", unit="partition", file=sys.stderr,
-              disable=not items) as progress:
-        for item in progress:
-            progress.set_postfix_str(f"{item['site']} {item['date']}")
-            stage = "crawl"
-            try:
-                crawled = tasks.crawl(item, run_id, args.page_cap, args.force, settings=settings)
-                stage = "extract"
-                extracted.append(tasks.extract(crawled, run_id, settings=settings))
-            except NewsArchiveError as exc:
-                failures.append({**item, "stage": stage, "error": str(exc)})
-                tqdm.write(f"{item['site']} {item['date']}: {stage} failed: {exc}",
-                           file=sys.stderr)
-    published = tasks.deduplicate_and_publish(extracted, run_id, settings=settings)
+
+    def crawl_and_extract(item: dict[str, Any]) -> dict[str, Any]:
+        crawled = tasks.crawl(item, run_id, args.page_cap, args.force, settings=settings)
+        return tasks.extract(crawled, run_id, settings=settings)
+
+    extracted, failures = for_each_partition(
+        items, crawl_and_extract, desc="crawl+extract",
+        stage_of=lambda exc: "crawl" if isinstance(exc, tasks.CrawlFailed) else "extract")
     kind = "manual" if args.since == until else "backfill"
-    tasks.report(run_id, items, published, failures, kind=kind, settings=settings)
-    report = read_report(open_store(settings.archive_url, settings), run_id)
-    print(format_report(report))
+    report = finish_run(run_id, items, extracted, failures, kind=kind, settings=settings)
     return 0 if report.get("ok") else 1
