@@ -138,7 +138,8 @@ def revise_later_days(
     if not changed:
         return []
     revised: list[dict[str, Any]] = []
-    later = _index_days(store, min(changed), max(changed) + window)
+    indexed = _index_days(store, min(changed), dt.date.max)  # one listing for the whole walk
+    later = [d for d in indexed if d <= max(changed) + window]
     while later:
         day = later.pop(0)
         if day in decided:
@@ -161,8 +162,7 @@ def revise_later_days(
         revised += [s for s in summaries if s["status"] == "published"]
         changed[day] = entries
         # a revision can change what still later days depend on
-        horizon = _index_days(store, day, day + window)
-        later = sorted(set(later) | {d for d in horizon if d > day})
+        later = sorted(set(later) | {d for d in indexed if day < d <= day + window})
     for summary in revised:
         summary["status"] = "revised"
     return revised

@@ -181,18 +181,20 @@ def reprocess_plan(
     """Items for every partition in range that has raw WARCs (reprocessing needs no crawl)."""
     store, _ = _store(settings)
     wanted = set(sites) if sites else None
-    items = []
-    for day in _days(start, end):
-        site_ids: set[str] = set()
-        for info in store.list("raw/site="):
-            parts = info.key.split("/")
-            if len(parts) >= 4 and parts[2] == f"date={day.isoformat()}":
-                site_ids.add(parts[1].removeprefix("site="))
-        for site in sorted(site_ids):
-            if wanted is None or site in wanted:
-                items.append({"site": site, "date": day.isoformat(), "status": "reprocess",
-                              "warc_keys": _raw_keys(store, site, day)})
-    return items
+    days = {day.isoformat() for day in _days(start, end)}
+    # one listing of raw/ for the whole range, grouped by partition
+    found: dict[tuple[str, str], list[str]] = {}
+    for info in store.list("raw/site="):
+        parts = info.key.split("/")
+        if len(parts) < 4 or not parts[2].startswith("date="):
+            continue
+        site, day = parts[1].removeprefix("site="), parts[2].removeprefix("date=")
+        if day in days and (wanted is None or site in wanted):
+            keys = found.setdefault((day, site), [])
+            if info.key.endswith(".warc.gz"):
+                keys.append(info.key)
+    return [{"site": site, "date": day, "status": "reprocess", "warc_keys": keys}
+            for (day, site), keys in sorted(found.items())]
 
 
 def _raw_keys(store: ArchiveStore, site: str, day: dt.date) -> list[str]:
