@@ -214,6 +214,9 @@ _TEXT_DATE_PATTERNS = (
 
 
 _LABELS = (
+    ("original", re.compile(
+        r"\boriginally\s+(?:published|posted|appeared|ran)\b[^.!?]{0,20}?"
+        r"(?:\s*(?:on|in|at|:|,))*\s*$")),
     ("published", re.compile(
         r"\b(?:published|posted|publish(?:ed)?\s+(?:date|on)|date\s+published|released|"
         r"veröffentlicht|publié(?:\s+le)?|publicado|pubblicato)"
@@ -232,6 +235,9 @@ _MONTH_ONLY = re.compile(
     rf"\b(?:published|posted)\s+(?:in\s+|on\s+)?(?:{_MONTH_RE})\.?,?\s+(?:19|20)\d\d\b")
 _LABEL_WINDOW = 40
 """Characters before a date searched for its label."""
+_WRITTEN_BY = re.compile(r"\bwritten\s+by\s+[^\d.!?:;]{3,70}?(?:\s*[|,\u2022\u00b7-])?\s*$")
+"""A byline ("Written by Ann Lee and Al Bo") just before a date: the article's own dating.
+Names are long, so it is searched in twice the label window."""
 
 
 @dataclass(frozen=True)
@@ -241,7 +247,8 @@ class ShownDate:
     Attributes:
         date: The calendar date (one reading of an ambiguous numeric date).
         offset: Character offset in the text.
-        label: ``published`` ("Published", "Posted on"), ``updated`` ("Updated",
+        label: ``original`` ("Originally published on"), ``published`` ("Published",
+            "Posted on", right after a "Written by ..." byline), ``updated`` ("Updated",
             "Last modified", "Reviewed"), ``other`` ("valid through", "©") or ``""``.
         reading: ``""`` for an unambiguous date; for a numeric date that reads two ways
             (``04/09/2025``), which reading this is: ``month_first`` or ``day_first``.
@@ -317,6 +324,8 @@ def _label(lowered: str, start: int) -> str:
     for name, pattern in _LABELS:
         if pattern.search(before):
             return name
+    if _WRITTEN_BY.search(lowered, max(0, start - 2 * _LABEL_WINDOW), start):
+        return "published"
     return ""
 
 
@@ -327,8 +336,8 @@ class ShownDates:
     Attributes:
         header: Dates near the headline (the byline area), in text order.
         anywhere: Every date in the visible text (every reading of ambiguous ones).
-        published: Dates labelled as the publication date anywhere in the text, in text
-            order.
+        published: Dates labelled as the publication date anywhere in the text
+            (``original`` or ``published``), in text order.
         certain: Every unambiguous date in the visible text.
         month_only: The byline area states the publication by month and year alone
             ("Originally published in March 2022"): its other dates are not that day.
@@ -373,5 +382,5 @@ def shown_dates(text: str, headlines: tuple[str, ...] | list[str]) -> ShownDates
             month_only = bool(_MONTH_ONLY.search(lowered, max(0, lo), max(0, hi)))
             break
     return ShownDates(tuple(header), frozenset(d.date for d in found),
-                      tuple(d for d in found if d.label == "published"),
+                      tuple(d for d in found if d.label in ("original", "published")),
                       frozenset(d.date for d in found if not d.ambiguous), month_only)

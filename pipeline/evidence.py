@@ -96,6 +96,8 @@ class Evidence:
         header_bylines: Bylines labelled in the text after the headline ``<h1>`` ("By Jane
             Doe", "Written by: Jane Doe", "Author Jane Doe"), label removed, in text order.
         canonical: ``<link rel=canonical>`` href, as written.
+        article_headline: The text of the only ``<h1>`` inside an ``<article>`` element, when
+            exactly one is (the story's own headline among logo, widget and teaser ``<h1>``).
         html_lang: The ``lang`` attribute of ``<html>``.
     """
 
@@ -108,6 +110,7 @@ class Evidence:
     header_bylines: tuple[str, ...] = ()
     canonical: str | None = None
     html_lang: str | None = None
+    article_headline: str | None = None
 
     def first_meta(self, *keys: str) -> tuple[str, str] | None:
         """The first non-empty value among ``keys`` (in that order) and the key it came from."""
@@ -162,6 +165,8 @@ def collect_evidence(tree: HtmlElement) -> Evidence:
     headline = next((h for h, text in h1s if len(text.split()) >= 3 and not _in_menu(h)),
                     next((h for h, text in h1s if text), None))
     bylines = _byline_elements(tree, headline)
+    in_article = [text for h, text in h1s
+                  if text and any(a.tag == "article" for a in h.iterancestors())]
     canonical = tree.xpath("//link[@rel='canonical']/@href")
     html = tree.getroottree().getroot()
     return Evidence(
@@ -174,6 +179,7 @@ def collect_evidence(tree: HtmlElement) -> Evidence:
         header_bylines=tuple(_labelled_bylines(headline)) if headline is not None else (),
         canonical=str(canonical[0]).strip() if canonical else None,
         html_lang=(html.get("lang") or html.get("xml:lang") or None),
+        article_headline=in_article[0] if len(in_article) == 1 else None,
     )
 
 

@@ -1,0 +1,123 @@
+"""Rules of date and title precedence, on small synthetic pages."""
+
+import datetime as dt
+
+import pytest
+from lxml.html import fromstring
+
+from pipeline.dates import labelled_dates
+from pipeline.evidence import collect_evidence
+from pipeline.metadata import resolve_metadata
+
+FETCHED = dt.datetime(2025, 6, 1, tzinfo=dt.UTC)
+FILLER = "<p>" + "Some paragraph of the story. " * 30 + "</p>"
+
+
+def page(head: str = "", body: str = "") -> str:
+    return f"<html lang='en-US'><head>{head}</head><body>{body}</body></html>"
+
+
+def meta_of(html: str, url: str = "https://news.example/a/story", **kw):
+    return resolve_metadata(collect_evidence(fromstring(html)), url=url, fetched_at=FETCHED,
+                            visible_text=lambda: " ".join(fromstring(html).itertext()), **kw)
+
+
+STALE_LD = ('<script type="application/ld+json">{"@type": "NewsArticle", '
+            '"headline": "Ten quiet beaches for a long weekend", '
+            '"datePublished": "2019-04-03T16:50:31Z"}</script>')
+FRESH_META = '<meta property="article:published_time" content="2025-03-04T18:06:00Z">'
+
+
+@pytest.mark.parametrize(("byline", "source", "day"), [
+    # the page shows only the later declared date: the stale JSON-LD gives way
+    ("<p>By Al Bo. Updated: Mar 4, 2025 1:06 PM EST</p>", "meta:article:published_time",
+     dt.date(2025, 3, 4)),
+    # the page shows the first declared date: it stays first
+    ("<p>By Al Bo. April 3, 2019. Updated: Mar 4, 2025</p>", "jsonld", dt.date(2019, 4, 3)),
+    # the page shows neither: the first declared date stands
+    ("<p>By Al Bo.</p>", "jsonld", dt.date(2019, 4, 3)),
+])
+def test_declared_dates_that_disagree(byline: str, source: str, day: dt.date) -> None:
+    html = page(STALE_LD + FRESH_META,
+                "<h1>Ten quiet beaches for a long weekend</h1>" + byline + FILLER)
+    m = meta_of(html)
+    assert m.published is not None and m.published.source == source
+    assert m.published.value.date() == day
+
+
+def test_originally_published_label():
+    found = labelled_dates("update note: this post was originally published on the 21st of "
+                           "june 2017 and updated later")
+    assert [(d.date, d.label) for d in found] == [(dt.date(2017, 6, 21), "original")]
+
+
+def test_originally_published_beats_an_unlabelled_byline_date():
+    html = page("<title>Living in a tiny home</title>",
+                "<h1>Living in a tiny home: pros and cons</h1><p>Al Bo 30 Sep 2022, 11:07am</p>"
+                + FILLER + "<p>This article was originally published on 26 Sep 2019.</p>")
+    m = meta_of(html)
+    assert m.published is not None and m.published.value.date() == dt.date(2019, 9, 26)
+
+
+def test_posted_on_label_beats_originally_published():
+    html = page("<title>Index types for journals</title>",
+                "<h1>Index types for journals explained</h1>" + FILLER +
+                "<p>This post was originally published on the 21st of June 2017.</p>"
+                "<p>By Ann Lee. Posted on April 13, 2023</p>")
+    m = meta_of(html)
+    assert m.published is not None and m.published.value.date() == dt.date(2023, 4, 13)
+
+
+def test_htmldate_is_only_asked_without_declared_dates():
+    asked: list[str] = []
+
+    def fallback(name: str) -> str | None:
+        asked.append(name)
+        return None
+
+    meta_of(page(FRESH_META, "<h1>Ten quiet beaches for a long weekend</h1>"),
+            fallback=fallback)
+    assert "date" not in asked
+    meta_of(page("", "<h1>Ten quiet beaches for a long weekend</h1>"), fallback=fallback)
+    assert "date" in asked
+
+
+def test_headline_in_capitals_gives_way_to_the_declared_title():
+    html = page('<meta property="og:title" content="Best Drip Coffee Makers 2025: Tips From '
+                'Baristas">', "<h1>BEST DRIP COFFEE MAKERS IN 2025: TIPS FROM BARISTAS</h1>")
+    assert meta_of(html).title == "Best Drip Coffee Makers 2025: Tips From Baristas"
+
+
+def test_two_word_label_h1_is_not_the_headline():
+    html = page('<meta property="og:title" content="Cybersecurity sector update, autumn 2025">',
+                "<h1>M&amp;A Updates</h1>")
+    assert meta_of(html).title == "Cybersecurity sector update, autumn 2025"
+
+
+def test_the_h1_inside_the_article_among_widget_h1s():
+    html = page('<meta property="og:title" content="Our favourite cycling spots">',
+                "<header><h1>Town Magazine</h1></header>"
+                "<article><h1>The best trails and neighbourhoods for cycling</h1>"
+                + FILLER + "</article>"
+                "<div class='widget'><h1>Next in your guide to the outdoors</h1>"
+                "<h1>Where to kayak and paddle this summer</h1></div>")
+    assert meta_of(html).title == "The best trails and neighbourhoods for cycling"
+
+
+def test_several_article_h1_are_not_a_headline():
+    html = page('<meta property="og:title" content="Our favourite cycling spots">',
+                "<article><h1>The best trails and neighbourhoods for cycling</h1></article>"
+                "<article><h1>Where to kayak and paddle this summer</h1></article>")
+    assert meta_of(html).title == "Our favourite cycling spots"
+
+
+def test_date_after_a_written_by_byline_is_a_publication_date():
+    found = labelled_dates("tags: apps, mobile written by ann lee and kate o'neill april 8, 2024"
+                           " share this")
+    assert [(d.date, d.label) for d in found] == [(dt.date(2024, 4, 8), "published")]
+    html = page("<title>How apps are made</title>",
+                "<h1>How apps are made: a complete guide</h1>" + FILLER * 3 +
+                "<p>Written by Ann Lee and Kate O'Neill</p><p>April 8, 2024</p>"
+                "<aside>Related: March 1, 2023</aside>")
+    m = meta_of(html)
+    assert m.published is not None and m.published.value.date() == dt.date(2024, 4, 8)
