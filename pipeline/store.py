@@ -113,6 +113,16 @@ class ArchiveStore(ABC):
         return f"{type(self).__name__}({self.url!r})"
 
 
+def _file_mode() -> int:
+    """0o666 less the process umask (read once at import, while no other thread runs)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
+_FILE_MODE = _file_mode()
+
+
 class LocalStore(ArchiveStore):
     """An archive root on the local file system (the embedded default)."""
 
@@ -124,6 +134,8 @@ class LocalStore(ArchiveStore):
         return self.root.joinpath(*check_key(key).split("/"))
 
     def _atomic_write(self, key: str, writer: BinaryIO | bytes) -> None:
+        # mkstemp creates 0600; archived objects get the mode open() would give (readers may
+        # be other accounts: downstream jobs, a web server)
         path = self._path(key)
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".part")
@@ -134,6 +146,7 @@ class LocalStore(ArchiveStore):
                 else:
                     shutil.copyfileobj(writer, out, 1024 * 1024)
                 out.flush()
+                os.fchmod(out.fileno(), _FILE_MODE)
                 os.fsync(out.fileno())
             os.replace(tmp, path)
         except BaseException:

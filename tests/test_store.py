@@ -95,3 +95,16 @@ def test_open_store_kinds(tmp_path: Path) -> None:
     s3 = open_store("s3://bucket/some/prefix/", Settings(s3_region="us-east-1"))
     assert isinstance(s3, S3Store)
     assert (s3.bucket, s3.prefix, s3.url) == ("bucket", "some/prefix", "s3://bucket/some/prefix")
+
+
+def test_local_objects_are_readable_as_the_umask_allows(tmp_path: Path) -> None:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    store = LocalStore(tmp_path / "archive")
+    store.put("a/b.json", b"{}")
+    source = tmp_path / "big.bin"
+    source.write_bytes(b"x" * 1000)
+    store.put_file("a/c.bin", source)
+    for key in ("a/b.json", "a/c.bin"):
+        mode = (tmp_path / "archive" / key).stat().st_mode & 0o777
+        assert mode == 0o666 & ~mask, oct(mode)
