@@ -4,8 +4,11 @@ Usage: ``.venv/bin/python benchmarks/end_to_end.py [--articles 5000] [--workers 
 [--mode scheduler|dags-test|both] [--parallelism 4]``
 
 1. Serves the demo sites with about ``--articles`` articles on yesterday (politeness delays off:
-   loopback) and sets up a throw-away Airflow (SQLite, LocalExecutor) archiving into a local
-   directory.
+   loopback). The article pages weigh what real news pages weigh (about 125 KB and 1,000
+   elements, see :mod:`pipeline.demo.chrome`) and are rendered (and gzip-compressed, on the
+   sites that compress) before the timed part: on a real crawl that is the news site's CPU,
+   not ours. The demo server's CPU during the run (HTTP only) is printed. Then it sets up a
+   throw-away Airflow (SQLite, LocalExecutor) archiving into a local directory.
 2. Runs the nightly DAG for that day: crawl, extract, dedup, publish, report.
 
    - ``scheduler`` (default; the production set-up): a real scheduler, DAG processor and API
@@ -17,8 +20,9 @@ Usage: ``.venv/bin/python benchmarks/end_to_end.py [--articles 5000] [--workers 
      whole command, its start-up of the Airflow CLI included.
    - ``both``: each of the above into its own archive.
 3. Reads the pages of the (last) run back from its raw WARCs into memory and times
-   ``pipeline.extract_pool.extract_captures`` with ``--workers`` processes on them: the
-   extraction-only rate, measured in the same run on the same machine.
+   ``pipeline.extract_pool.extract_captures`` with ``--workers`` processes on them, ``--repeat``
+   times: the fastest is the extraction-only rate, measured in the same run on the same
+   machine.
 
 Prints the per-task timeline (from the task instance table) of every run and how busy the CPUs
 were. Python bytecode: production installs (pip, the Docker image) ship ``.pyc`` files, while a
@@ -203,6 +207,8 @@ def main() -> int:
                         help="LocalExecutor slots (AIRFLOW__CORE__PARALLELISM)")
     parser.add_argument("--cold-imports", action="store_true",
                         help="no bytecode cache: every process compiles its imports")
+    parser.add_argument("--repeat", type=int, default=2,
+                        help="extraction-only measurements; the fastest is the baseline")
     parser.add_argument("--keep", help="keep the archives and Airflow homes in this directory")
     args = parser.parse_args()
 
@@ -211,11 +217,13 @@ def main() -> int:
     per_day = -(-args.articles // SITES)
     world = DemoWorld(seed=3, today=today, days=2, articles_per_day=per_day)
     root = Path(args.keep or tempfile.mkdtemp(prefix="newsarchive-e2e-bench-"))
+    root.mkdir(parents=True, exist_ok=True)
     modes = ("dags-test", "scheduler") if args.mode == "both" else (args.mode,)
     results: dict[str, tuple[float, int, float, list[str]]] = {}
     extra_env = {} if args.cold_imports else bytecode_env()
     load = os.getloadavg()
     with DemoServer(world) as demo:
+        rendered = demo.prerender(day, day)  # the news sites' own CPU is not the pipeline's
         sites = root / "sites.yaml"
         sites.write_text(fast_sites(demo.base_urls))
         for mode in modes:
@@ -241,12 +249,15 @@ def main() -> int:
                                                 include_duplicates=True))
             results[mode] = (seconds, rows, cpu_seconds() - cpu, lines)
     store = LocalStore(root / f"archive-{modes[-1]}")
-    extract_seconds, extracted, captures = extraction_only(store, day, args.workers)
+    # the machine's speed drifts by several per cent (a shared VM): the best of the repeats
+    # is the baseline, which only ever makes the ratio harder to reach
+    timings = [extraction_only(store, day, args.workers) for _ in range(args.repeat)]
+    extract_seconds, extracted, captures = min(timings)
     extract_rate = extracted / extract_seconds
 
     truth = sum(len(world.expected(s.id, day, day)) for s in world.sites)
     print(f"load average before    {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} "
-          f"({os.cpu_count()} cores)")
+          f"({os.cpu_count()} cores); {rendered} article pages pre-rendered")
     ratio = 0.0
     for mode, (seconds, rows, cpu, lines) in results.items():
         rate = rows / seconds
@@ -257,7 +268,8 @@ def main() -> int:
         print(f"end to end ({mode:9}) {seconds:7.1f} s  {rate:6.1f} articles/s  "
               f"ratio {ratio:.2f}")
     print(f"\nextraction only        {extract_seconds:7.1f} s  {extract_rate:6.1f} articles/s "
-          f"({captures} captures, {args.workers} workers)")
+          f"({captures} captures, {args.workers} workers; best of "
+          f"{', '.join(f'{t[0]:.1f}' for t in timings)} s)")
     print(f"ratio ({modes[-1]})  {ratio:.2f}  (goal >= 0.60)")
     if not args.keep:
         print(f"(work directory {root})")

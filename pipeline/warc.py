@@ -106,6 +106,34 @@ def _parse_warc_date(text: str) -> dt.datetime:
     return dt.datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(dt.UTC)
 
 
+GZIP_LEVEL = 6
+"""zlib level of the record gzip members. warcio compresses at 9; on news HTML level 6 takes
+about 60 % of the CPU time for output 0.5 % larger (measured on the demo pages: 2.5 vs 4.0 ms
+per 126 KB page), and the crawl process does this for every page it fetches."""
+
+
+class _GzipMembers:
+    """A file wrapper that compresses every record into its own gzip member.
+
+    warcio calls ``flush()`` after each record, which ends the member: readers can then start
+    at any record offset (one ranged read per record), as with warcio's own gzip writer.
+    """
+
+    def __init__(self, out: BinaryIO, level: int = GZIP_LEVEL) -> None:
+        self.out = out
+        self.level = level
+        self._compressor = zlib.compressobj(level, zlib.DEFLATED, zlib.MAX_WBITS + 16)
+
+    def write(self, data: bytes) -> int:
+        self.out.write(self._compressor.compress(data))
+        return len(data)
+
+    def flush(self) -> None:
+        self.out.write(self._compressor.flush())
+        self.out.flush()
+        self._compressor = zlib.compressobj(self.level, zlib.DEFLATED, zlib.MAX_WBITS + 16)
+
+
 class WarcWriter:
     """Write exchanges to rolling ``.warc.gz`` files and upload each file as it closes.
 
@@ -162,7 +190,8 @@ class WarcWriter:
         fd, self._path = tempfile.mkstemp(prefix="newsarchive-", suffix=".warc.gz",
                                           dir=self.tmp_dir)
         self._file = os.fdopen(fd, "w+b")
-        self._writer = WARCWriter(self._file, gzip=True, warc_version=WARC_VERSION)
+        self._writer = WARCWriter(_GzipMembers(self._file), gzip=False,
+                                  warc_version=WARC_VERSION)
         info = {"software": SOFTWARE, "format": "WARC File Format 1.1",
                 "conformsTo": "https://iipc.github.io/warc-specifications/specifications/"
                               "warc-format/warc-1.1/"}

@@ -123,3 +123,43 @@ def test_cli_serve_prints_urls_and_sites_yaml(capsys: pytest.CaptureFixture[str]
 def test_server_context_manager() -> None:
     with DemoServer(DemoWorld(seed=1, today=TODAY, days=1, articles_per_day=1)) as server:
         assert get(server.url("metro-wire", "/"))[0] == 200
+
+
+def test_article_pages_weigh_what_real_news_pages_weigh() -> None:
+    """Real article pages are mostly chrome (devset median: 125 KB, ~940 elements); so are ours,
+    and extraction still finds exactly the story in them."""
+    from lxml.html import fromstring
+
+    from pipeline.demo.pages import article_page
+    from pipeline.extraction import extract_page
+
+    world = DemoWorld(seed=3, today=TODAY, days=2, articles_per_day=12)
+    fetched = dt.datetime.combine(TODAY + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
+    for site in world.sites:
+        for article in world.articles(site.id)[:4]:
+            html = article_page(world, article, "http://127.0.0.1:8000")
+            elements = sum(1 for _ in fromstring(html).iter())
+            assert 90_000 <= len(html.encode()) <= 200_000, (site.id, len(html))
+            assert 700 <= elements <= 1600, (site.id, elements)
+            story = world.story(article)
+            record = extract_page(html, "http://127.0.0.1:8000" + article.path,
+                                  fetched_at=fetched)
+            assert getattr(record, "title", None) == story.title, record
+            text = getattr(record, "text", "")
+            assert all(paragraph in text for paragraph in story.paragraphs)
+            # none of the teaser cards, menus or most-read lists leaks into the text
+            assert len(text.split()) - len(" ".join(story.paragraphs).split()) < 40
+
+
+def test_prerendered_pages_are_the_pages_served_live() -> None:
+    world = DemoWorld(seed=3, today=TODAY, days=2, articles_per_day=3)
+    urls = [(s.id, a.path) for s in world.sites for a in world.articles(s.id)]
+    with DemoServer(world) as demo:
+        live = {u: get(demo.url(*u), gz=True) for u in urls}
+        count = demo.prerender(TODAY, TODAY)
+        cached = {u: get(demo.url(*u), gz=True) for u in urls}
+    assert count == 3 * len(world.sites)
+    assert {u: r[2] for u, r in cached.items()} == {u: r[2] for u, r in live.items()}
+    assert [r[1].get("Content-Encoding") for r in cached.values()] == [
+        r[1].get("Content-Encoding") for r in live.values()]
+    assert all(len(r[2]) > 10_000 for r in live.values())

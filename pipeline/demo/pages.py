@@ -11,7 +11,8 @@ import datetime as dt
 import json
 from html import escape
 
-from pipeline.demo.prose import SECTIONS
+from pipeline.demo import chrome
+from pipeline.demo.prose import SECTIONS, slugify
 from pipeline.demo.world import DemoArticle, DemoSite, DemoWorld
 
 PAGE_SIZE = 20
@@ -31,23 +32,28 @@ def _shell(site: DemoSite, title: str, head: str, main: str, latest: str) -> str
 <meta charset="utf-8">
 <title>{escape(title)} | {escape(site.name)}</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
+{chrome.head_assets(site.id)}
 {head}
 </head>
 <body>
+{chrome.icon_sprite(site.id)}
+<a class="skip-link" href="#main">Skip to content</a>
 <div id="cookie-banner" class="consent">We use cookies to improve your experience and for
 personalised advertising. <button>Accept all</button> <button>Manage preferences</button></div>
 <header class="masthead"><a class="logo" href="/">{escape(site.name)}</a>
 <nav class="main-nav"><ul><li><a href="/">Home</a></li>{_NAV}
 <li><a href="/subscribe">Subscribe</a></li><li><a href="/login">Sign in</a></li></ul></nav>
+{chrome.mega_menu(site.id)}
 </header>
-<main>
+<main id="main">
 {main}
 </main>
 <aside class="latest-news"><h2>Latest News</h2><ul>{latest}</ul></aside>
 <footer class="site-footer"><p><a href="/archive/">Archive</a> | <a href="/contact">Contact Us</a>
 | <a href="/disclaimer">Disclaimer</a> | <a href="/feedback">Feedback</a> |
 <a href="/gallery">Gallery</a></p><p>Copyright 2007-2026 {escape(site.name)}. All rights
-reserved. Follow us on social media.</p></footer>
+reserved. Follow us on social media.</p>{chrome.big_footer(site.id, site.name)}</footer>
+<script src="/assets/js/app.js" defer></script>
 </body>
 </html>
 """
@@ -57,6 +63,17 @@ def _latest(world: DemoWorld, site: DemoSite, exclude: str = "") -> str:
     items = [a for a in world.articles(site.id)[:6] if a.path != exclude][:5]
     return "".join(
         f'<li><a href="{escape(a.path)}">{escape(world.story(a).title)}</a></li>' for a in items)
+
+
+def _teasers(world: DemoWorld, site: DemoSite, article: DemoArticle, count: int,
+             skip: int = 0) -> list[tuple[str, str, str, str]]:
+    """Teasers of other recent articles of the site, a different choice for every article."""
+    pool = [a for a in world.articles(site.id)[:48] if a.path != article.path]
+    if not pool:
+        return []
+    start = (article.number * 7 + skip) % len(pool)
+    chosen = [pool[(start + n) % len(pool)] for n in range(min(count, len(pool)))]
+    return [(a.path, world.story(a).title, world.story(a).summary, a.section) for a in chosen]
 
 
 def article_page(world: DemoWorld, article: DemoArticle, base_url: str) -> str:
@@ -93,24 +110,37 @@ def article_page(world: DemoWorld, article: DemoArticle, base_url: str) -> str:
     if article.updated:
         body += "\n<p><em>Correction: an earlier version of this article misstated a figure." \
                 "</em></p>"
-    share = ('<div class="share"><span>Share this</span> <a href="#">Facebook</a> '
-             '<a href="#">Twitter</a> <a href="#">Email</a> <a href="#">Print</a></div>')
+    share = chrome.share_bar()
+    related = _teasers(world, site, article, 12)
+    popular = _teasers(world, site, article, 10, skip=17)
+    more = _teasers(world, site, article, 12, skip=29)
+    head.append(chrome.page_state(url, story.title, story.paragraphs, related))
     time_tag = (f'<time datetime="{article.published.isoformat()}">{stamp}</time>'
                 if site.id != "city-ledger" else f'<span class="dateline">{stamp}</span>')
-    main = f"""<article class="story">
+    main = f"""{chrome.ticker(popular[:8])}
+<article class="story">
 <p class="kicker"><a href="/section/{article.section}/">{article.section.title()}</a></p>
 <h1>{escape(story.title)}</h1>
 <p class="byline">By <span class="author-name">{escape(story.author)}</span></p>
 {time_tag}
 {share}
 <div class="gallery-controls">Gallery Enlarge Image Play Video</div>
+<figure class="lead-image">{chrome.picture(slugify(story.title)[:40], story.title)}
+<figcaption>{escape(article.section.title())} &middot; Photo: {escape(site.name)}</figcaption>
+</figure>
 <div class="article-body">
 {body}
 </div>
 {share}
 <div class="related"><h3>More on this story</h3><p>Read more in our
 <a href="/section/{article.section}/">{article.section} section</a>.</p></div>
-</article>"""
+</article>
+{chrome.teaser_cards(related, "Related stories")}
+{chrome.most_read(popular)}
+{chrome.teaser_cards(more, f"More from {article.section.title()}")}
+{chrome.newsletter_form(site.name)}
+<section id="comments" class="comments"><h2>Comments</h2><div class="comments-embed"
+data-thread="{article.number}">Comments are loading&hellip;</div></section>"""
     return _shell(site, story.title, "\n".join(head), main,
                   _latest(world, site, exclude=article.path))
 
