@@ -14,8 +14,9 @@ for that day's articles, extracts and deduplicates them and publishes the day's 
 - Each (site, date) is its own mapped task instance with retries and exponential backoff; one
   failing site does not hold back the others. The publish step runs once per run with every
   partition that was extracted, serialized across runs by the ``newsarchive_dedup`` pool (one
-  slot), and emits an event of the ``newsarchive_normalized`` Asset. The report
-  (``runs/<run id>.json``) says what failed and why, and the run fails when something did.
+  slot) and, against runs outside this Airflow, by the archive's dedup lock, and emits an
+  event of the ``newsarchive_normalized`` Asset. The report (``runs/<run id>.json``) says what
+  failed and why, and the run fails when something did.
 
 Configuration: :mod:`newsarchive_config`; operations: ``docs/operations.md``.
 """

@@ -198,7 +198,8 @@ def deduplicate_and_publish(
     """The run's one global step: dedup decisions over all staged records, then publish.
 
     Runs with whatever extracted successfully (trigger rule ``all_done``); skipped when nothing
-    did. Serialized across runs by the one-slot pool :data:`newsarchive_config.DEDUP_POOL`.
+    did. Serialized across runs by the one-slot pool :data:`newsarchive_config.DEDUP_POOL`
+    (and, in the library, by the archive's dedup lock, which runs outside Airflow honour too).
     Emits an event of :data:`NORMALIZED_ARCHIVE` naming the partitions.
     """
     context = get_current_context()

@@ -96,6 +96,10 @@ def make_client(settings: Settings, session: boto3.session.Session | None = None
     )
 
 
+_EXISTS = frozenset({"PreconditionFailed", "ConditionalRequestConflict"})
+"""Error codes of a conditional create that found the object (or lost the race to it)."""
+
+
 class S3Store(ArchiveStore):
     """An archive root ``s3://bucket/prefix``."""
 
@@ -188,6 +192,21 @@ class S3Store(ArchiveStore):
         if content_type:
             kwargs["ContentType"] = content_type
         self._call("put", key, lambda: self.client.put_object(**kwargs))
+
+    def put_if_absent(self, key: str, data: bytes) -> bool:  # noqa: D102
+        full = self._key(key)
+
+        def create() -> bool:
+            try:
+                self.client.put_object(Bucket=self.bucket, Key=full, Body=data, IfNoneMatch="*")
+            except botocore.exceptions.ClientError as exc:
+                # 412: the object exists; 409: a concurrent conditional write won
+                if exc.response.get("Error", {}).get("Code") in _EXISTS:
+                    return False
+                raise
+            return True
+
+        return self._call("put", key, create)
 
     def put_file(self, key: str, path: str | os.PathLike[str]) -> None:  # noqa: D102
         full = self._key(key)

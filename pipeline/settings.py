@@ -78,6 +78,16 @@ class Settings:
     dedup_window_days: int = _setting(
         30, "Near-duplicate and exact-text lookups look back this many days.", "days"
     )
+    dedup_lock_ttl: int = _setting(
+        300,
+        "The dedup step holds an archive lock (locks/dedup/) that expires this long after the "
+        "holder's last heartbeat (every third of it), so a crashed run blocks others no longer.",
+        "seconds",
+    )
+    dedup_lock_wait: int = _setting(
+        3600, "How long a run waits for the dedup lock before it fails, naming the holder.",
+        "seconds",
+    )
     simhash_max_distance: int = _setting(
         11,
         "Two texts whose 64-bit SimHashes are at most this many bits apart (and whose second, "

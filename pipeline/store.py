@@ -90,6 +90,14 @@ class ArchiveStore(ABC):
     def delete_many(self, keys: Iterable[str]) -> None:
         """Delete the objects; keys that do not exist are ignored."""
 
+    @abstractmethod
+    def put_if_absent(self, key: str, data: bytes) -> bool:
+        """Create ``key`` only if no object exists under it; ``False`` when one does.
+
+        The check and the write are one atomic step (a hard link locally, a conditional PUT
+        with ``If-None-Match: *`` on S3): of several writers exactly one gets ``True``.
+        """
+
     def delete(self, key: str) -> None:
         """Delete one object; a missing key is ignored."""
         self.delete_many([key])
@@ -156,6 +164,25 @@ class LocalStore(ArchiveStore):
 
     def put(self, key: str, data: bytes, *, content_type: str | None = None) -> None:  # noqa: D102
         self._atomic_write(key, bytes(data))
+
+    def put_if_absent(self, key: str, data: bytes) -> bool:  # noqa: D102
+        path = self._path(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".part")
+        try:
+            with os.fdopen(fd, "wb") as out:
+                out.write(data)
+                out.flush()
+                os.fchmod(out.fileno(), _FILE_MODE)
+                os.fsync(out.fileno())
+            # link() fails when the name exists: an exclusive create with the full content
+            os.link(tmp, path)
+        except FileExistsError:
+            return False
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
+        return True
 
     def put_file(self, key: str, path: str | os.PathLike[str]) -> None:  # noqa: D102
         with open(path, "rb") as src:

@@ -7,8 +7,9 @@ so each task may run on another worker. Each is idempotent for its (run, site, d
 - :func:`plan` lists the (site, date) items of a run;
 - :func:`crawl` runs the Scrapy spider in its own process, WARCs straight into ``raw/``;
 - :func:`extract` reads the partition's WARCs back and stages normalized records;
-- :func:`deduplicate_and_publish` decides duplicates over the whole run and commits partitions
-  (callers serialize it across runs: the DAGs use a pool with one slot);
+- :func:`deduplicate_and_publish` decides duplicates over the whole run and commits partitions,
+  holding the archive's ``dedup`` lock (:mod:`pipeline.lock`); the DAGs also queue it in a
+  pool with one slot, so that runs wait in Airflow rather than in a worker slot;
 - :func:`report` writes ``runs/<run id>.json``.
 
 A partition that already has a manifest is complete: without ``force`` the crawl, extraction and
@@ -28,6 +29,7 @@ from typing import Any
 from pipeline.crawlproc import spider_command, spider_env
 from pipeline.errors import ConfigError, NewsArchiveError
 from pipeline.layout import check_run_id, raw_prefix, staging_prefix
+from pipeline.lock import ArchiveLock
 from pipeline.partition import read_manifest
 from pipeline.payloads import crawl_report_key
 from pipeline.runreport import build_report, write_report
@@ -318,8 +320,8 @@ def deduplicate_and_publish(
 
     Runs day by day in date order; within a day all sites are decided together (dedup is global
     across sites). Committed later days that depend on the decided days (a backfill finishing
-    after the nightly run of a later day) are revised (:mod:`pipeline.publish`). The caller
-    serializes this step across runs (Airflow pool with one slot).
+    after the nightly run of a later day) are revised (:mod:`pipeline.publish`). The step holds
+    the archive's ``dedup`` lock, so concurrent runs of any kind take turns.
     Failed items (``None`` results) are skipped: their partitions stay as they were.
 
     Args:
@@ -329,6 +331,11 @@ def deduplicate_and_publish(
 
     Returns:
         One summary per item: ``{"site", "date", "status", "manifest", "counts"}``.
+
+    Raises:
+        LockTimeout: Another run held the dedup lock for ``dedup_lock_wait`` seconds.
+        LockLost: This run's lease expired and another run took over (nothing more is
+            committed).
     """
     from pipeline.parquet import read_records
     from pipeline.publish import SiteBatch, publish_day, revise_later_days
@@ -346,22 +353,31 @@ def deduplicate_and_publish(
             continue
         by_day.setdefault(_day(str(result["date"])), []).append(result)
     decided = {}
-    for day in sorted(by_day):
-        batches = []
-        for item in sorted(by_day[day], key=lambda r: str(r["site"])):
-            site, key = str(item["site"]), str(item["staged"])
-            staged_meta = store.get_or_none(staged_key(run_id, site, day, "json"))
-            meta = json.loads(staged_meta) if staged_meta else {}
-            batches.append(SiteBatch(site, read_records(store.get(key), key),
-                                     meta.get("counts") or {}))
-        day_summaries, decided[day] = publish_day(store, settings, day, batches, run_id)
-        summaries += day_summaries
-    revised = revise_later_days(store, settings, decided, run_id)
+    with dedup_lock(store, settings, run_id) as lock:
+        for day in sorted(by_day):
+            batches = []
+            for item in sorted(by_day[day], key=lambda r: str(r["site"])):
+                site, key = str(item["site"]), str(item["staged"])
+                staged_meta = store.get_or_none(staged_key(run_id, site, day, "json"))
+                meta = json.loads(staged_meta) if staged_meta else {}
+                batches.append(SiteBatch(site, read_records(store.get(key), key),
+                                         meta.get("counts") or {}))
+            lock.check()  # never commit over a run that took an expired lease over
+            day_summaries, decided[day] = publish_day(store, settings, day, batches, run_id)
+            summaries += day_summaries
+        lock.check()
+        revised = revise_later_days(store, settings, decided, run_id)
     if revised:
         log.info("revised %d later partitions: %s", len(revised),
                  ", ".join(f"{s['site']}/{s['date']}" for s in revised))
     _clean_staging(store, run_id, summaries)
     return summaries + revised
+
+
+def dedup_lock(store: ArchiveStore, settings: Settings, run_id: str) -> ArchiveLock:
+    """The archive lock that serializes dedup decisions across every kind of run."""
+    return ArchiveLock(store, "dedup", owner=run_id, ttl=settings.dedup_lock_ttl,
+                       wait=settings.dedup_lock_wait)
 
 
 def _clean_staging(
