@@ -60,11 +60,17 @@ class DedupOutcome:
     counts: Counter[str]
 
 
-def entry_for(record: ArticleRecord) -> IndexEntry:
-    """The index entry of a decided record (computes the second SimHash from its text)."""
+def entry_for(record: ArticleRecord, simhash2: int | None = None) -> IndexEntry:
+    """The index entry of a decided record.
+
+    Args:
+        record: The decided record.
+        simhash2: Its second SimHash (seed 1), computed from the text when not given.
+    """
     return IndexEntry(
         article_id=record.article_id, content_hash=record.content_hash[:32],
-        simhash=record.simhash, simhash2=simhash(record.text, seed=1),
+        simhash=record.simhash,
+        simhash2=simhash(record.text, seed=1) if simhash2 is None else simhash2,
         fetched_at=record.fetched_at, version=record.version,
         duplicate_of=record.duplicate_of,
     )
@@ -106,12 +112,14 @@ def decide(records: Iterable[ArticleRecord], index: FingerprintIndex) -> DedupOu
             continue
         version = max((e.version for e in same_article), default=0) + 1
         kind, original = "none", None
+        # the second SimHash serves the near lookup and the index entry: the costliest step
+        # of the decision, computed once
+        second = simhash(record.text, seed=1)
         exact = [e for e in index.by_content(record.content_hash)
                  if e.article_id != record.article_id]
         if exact:
             kind, original = "exact", min(exact, key=lambda e: e.order_key).root
         else:
-            second = simhash(record.text, seed=1)
             near = [e for _, e in index.near(record.simhash, second)
                     if record.article_id not in (e.article_id, e.root)]
             if near:
@@ -121,7 +129,7 @@ def decide(records: Iterable[ArticleRecord], index: FingerprintIndex) -> DedupOu
         counts["new" if version == 1 else "new_version"] += 1
         if kind != "none":
             counts[kind] += 1
-        entry = entry_for(decided)
+        entry = entry_for(decided, second)
         index.add(entry)
         entries[record.site].append(entry)
         out.append(decided)
