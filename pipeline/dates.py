@@ -57,7 +57,7 @@ class DateValue:
 
 
 
-_TZ_ABBREVIATIONS: dict[str, int] = {
+TZ_ABBREVIATIONS: dict[str, int] = {
     name: int(hours * 3600) for name, hours in {
         "UTC": 0, "GMT": 0, "Z": 0, "BST": 1, "CET": 1, "CEST": 2, "EET": 2, "EEST": 3,
         "EST": -5, "EDT": -4, "CST": -6, "CDT": -5, "MST": -7, "MDT": -6, "PST": -8,
@@ -111,7 +111,7 @@ def parse_date(text: str | None) -> tuple[dt.datetime, bool] | None:
 def _lenient(text: str) -> dt.datetime | None:
     try:
         value: dt.datetime = dateutil_parser.parse(text, fuzzy=False, dayfirst=False,
-                                                   tzinfos=_TZ_ABBREVIATIONS)
+                                                   tzinfos=TZ_ABBREVIATIONS)
     except (ValueError, OverflowError, TypeError):
         return None
     return value
@@ -167,7 +167,7 @@ def date_from_url(url: str, fetched_at: dt.datetime | None) -> DateValue | None:
     for pattern in _URL_DATE_PATTERNS:
         match = pattern.search(path)
         if match:
-            month = int(match[2]) if match[2].isdigit() else _MONTHS.get(match[2].casefold(), 0)
+            month = int(match[2]) if match[2].isdigit() else MONTHS.get(match[2].casefold(), 0)
             try:
                 value = dt.datetime(int(match[1]), month, int(match[3]), tzinfo=dt.UTC)
             except ValueError:
@@ -177,7 +177,7 @@ def date_from_url(url: str, fetched_at: dt.datetime | None) -> DateValue | None:
     return None
 
 
-_MONTHS = {
+MONTHS = {
     name: number
     for number, names in enumerate(
         (
@@ -198,189 +198,4 @@ _MONTHS = {
     )
     for name in names
 }
-_MONTH_RE = "|".join(sorted(_MONTHS, key=len, reverse=True))
-_TEXT_DATE_PATTERNS = (
-    # September 4, 2025 / Sept. 4th 2025
-    (re.compile(rf"\b({_MONTH_RE})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+((?:19|20)\d\d)\b"),
-     "mdy"),
-    # 4 September 2025 / 4. September 2025 / 4th of September, 2025
-    (re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\.?\s+(?:of\s+)?({_MONTH_RE})\.?,?\s+"
-                r"((?:19|20)\d\d)\b"), "dmy"),
-    # 2025-09-04 / 2025/09/04 / 2025.09.04
-    (re.compile(r"\b((?:19|20)\d\d)[-/.](\d{1,2})[-/.](\d{1,2})\b"), "ymd"),
-    # 04/09/2025 / 4.9.2025 / 09-04-2025 (both readings)
-    (re.compile(r"\b(\d{1,2})[-/.](\d{1,2})[-/.]((?:19|20)\d\d)\b"), "ambiguous"),
-)
-
-
-_LABELS = (
-    ("original", re.compile(
-        r"\boriginally\s+(?:published|posted|appeared|ran)\b[^.!?]{0,20}?"
-        r"(?:\s*(?:on|in|at|:|,))*\s*$")),
-    ("published", re.compile(
-        r"\b(?:published|posted|publish(?:ed)?\s+(?:date|on)|date\s+published|released|"
-        r"veröffentlicht|publié(?:\s+le)?|publicado|pubblicato)"
-        r"(?:\s*(?:on|at|date|:|\||-|\u2013|\u2014|\.|,))*\s*$")),
-    ("updated", re.compile(
-        r"\b(?:updated|modified|reviewed|revised|edited|aktualisiert|"
-        r"mis\s+à\s+jour|actualizado|aggiornato)"
-        r"(?:\s*(?:on|at|:|\||-|\u2013|\u2014|\.|,))*\s*$")),
-    ("other", re.compile(
-        r"(?:\bvalid\s+(?:through|until|till)|\bactive|\bexpires?|\buntil|\bdeadline|©|\bcopyright|"
-        r"\bsince|\bborn|\bfounded|\bestablished|\bevent\s+date|\bstarts?|\bends?)"
-        r"(?:\s*(?:on|:|\||-|\.|,))*\s*$")),
-)
-"""Labels written just before a shown date, and what they make of it."""
-_MONTH_ONLY = re.compile(
-    rf"\b(?:published|posted)\s+(?:in\s+|on\s+)?(?:{_MONTH_RE})\.?,?\s+(?:19|20)\d\d\b")
-_LABEL_WINDOW = 40
-"""Characters before a date searched for its label."""
-_WRITTEN_BY = re.compile(r"\bwritten\s+by\s+[^\d.!?:;]{3,70}?(?:\s*[|,\u2022\u00b7-])?\s*$")
-"""A byline ("Written by Ann Lee and Al Bo") just before a date: the article's own dating.
-Names are long, so it is searched in twice the label window."""
-
-
-@dataclass(frozen=True)
-class ShownDate:
-    """A date spelled in a page's visible text.
-
-    Attributes:
-        date: The calendar date (one reading of an ambiguous numeric date).
-        offset: Character offset in the text.
-        label: ``original`` ("Originally published on"), ``published`` ("Published",
-            "Posted on", right after a "Written by ..." byline), ``updated`` ("Updated",
-            "Last modified", "Reviewed"), ``other`` ("valid through", "©") or ``""``.
-        reading: ``""`` for an unambiguous date; for a numeric date that reads two ways
-            (``04/09/2025``), which reading this is: ``month_first`` or ``day_first``.
-    """
-
-    date: dt.date
-    offset: int
-    label: str = ""
-    reading: str = ""
-
-    @property
-    def ambiguous(self) -> bool:
-        """Whether the same spelling also reads as another date."""
-        return bool(self.reading)
-
-
-def dates_in_text(text: str) -> list[tuple[int, dt.date]]:
-    """Calendar dates spelled out in ``text``, with their character offsets, in text order.
-
-    English and some European month names, ISO and numeric forms; a numeric ``04/09/2025``
-    yields both readings.
-
-    Args:
-        text: Visible text of a page.
-
-    Returns:
-        ``(offset, date)`` pairs sorted by offset.
-    """
-    return [(d.offset, d.date) for d in labelled_dates(text)]
-
-
-def labelled_dates(text: str) -> list[ShownDate]:
-    """Like :func:`dates_in_text`, with the label written before each date.
-
-    Args:
-        text: Visible text of a page, whitespace-normalized.
-
-    Returns:
-        :class:`ShownDate` values sorted by offset (both readings of an ambiguous date).
-    """
-    found: list[ShownDate] = []
-    lowered = text.casefold()
-    for pattern, order in _TEXT_DATE_PATTERNS:
-        for match in pattern.finditer(lowered):
-            a, b, c = match.groups()
-            triples: list[tuple[int, int, int]] = []
-            if order == "mdy":
-                triples.append((int(c), _MONTHS[a], int(b)))
-            elif order == "dmy":
-                triples.append((int(c), _MONTHS[b], int(a)))
-            elif order == "ymd":
-                triples.append((int(a), int(b), int(c)))
-            else:
-                triples += [(int(c), int(a), int(b)), (int(c), int(b), int(a))]
-            readings: list[tuple[dt.date, str]] = []
-            for (year, month, day), reading in zip(triples, ("month_first", "day_first"),
-                                                   strict=False):
-                try:
-                    value = dt.date(year, month, day)
-                except ValueError:
-                    continue
-                if value not in [r[0] for r in readings]:
-                    readings.append((value, reading))
-            label = _label(lowered, match.start()) if readings else ""
-            found.extend(ShownDate(value, match.start(), label,
-                                   reading if len(readings) > 1 else "")
-                         for value, reading in readings)
-    return sorted(found, key=lambda item: item.offset)
-
-
-def _label(lowered: str, start: int) -> str:
-    before = lowered[max(0, start - _LABEL_WINDOW):start]
-    for name, pattern in _LABELS:
-        if pattern.search(before):
-            return name
-    if _WRITTEN_BY.search(lowered, max(0, start - 2 * _LABEL_WINDOW), start):
-        return "published"
-    return ""
-
-
-@dataclass(frozen=True)
-class ShownDates:
-    """The dates a page shows to readers.
-
-    Attributes:
-        header: Dates near the headline (the byline area), in text order.
-        anywhere: Every date in the visible text (every reading of ambiguous ones).
-        published: Dates labelled as the publication date anywhere in the text
-            (``original`` or ``published``), in text order.
-        certain: Every unambiguous date in the visible text.
-        month_only: The byline area states the publication by month and year alone
-            ("Originally published in March 2022"): its other dates are not that day.
-    """
-
-    header: tuple[ShownDate, ...] = ()
-    anywhere: frozenset[dt.date] = frozenset()
-    published: tuple[ShownDate, ...] = ()
-    certain: frozenset[dt.date] = frozenset()
-    month_only: bool = False
-
-
-HEADER_BEFORE = 300
-"""Characters of visible text before the headline that still belong to the byline area."""
-HEADER_AFTER = 600
-"""Characters of visible text after the headline that still belong to the byline area."""
-
-
-def shown_dates(text: str, headlines: tuple[str, ...] | list[str]) -> ShownDates:
-    """Find the dates shown in a page's visible text and those in its byline area.
-
-    The byline area is the text from :data:`HEADER_BEFORE` characters before the first
-    headline found in the text to :data:`HEADER_AFTER` characters after it. A page without a
-    findable headline has no byline area.
-
-    Args:
-        text: The visible text, whitespace-normalized.
-        headlines: Candidate headlines (``<h1>`` texts, the title), most likely first.
-
-    Returns:
-        The :class:`ShownDates`.
-    """
-    found = labelled_dates(text)
-    lowered = text.casefold()
-    header: list[ShownDate] = []
-    month_only = False
-    for headline in headlines:
-        start = lowered.find(headline.casefold()) if len(headline) >= 10 else -1
-        if start >= 0:
-            lo, hi = start - HEADER_BEFORE, start + len(headline) + HEADER_AFTER
-            header = [d for d in found if lo <= d.offset <= hi]
-            month_only = bool(_MONTH_ONLY.search(lowered, max(0, lo), max(0, hi)))
-            break
-    return ShownDates(tuple(header), frozenset(d.date for d in found),
-                      tuple(d for d in found if d.label in ("original", "published")),
-                      frozenset(d.date for d in found if not d.ambiguous), month_only)
+"""Month names (English, German, French, Spanish, Italian) and their numbers."""

@@ -10,16 +10,9 @@ import datetime as dt
 import re
 from collections.abc import Callable, Iterator, Mapping
 
-from pipeline.dates import (
-    DateValue,
-    ShownDate,
-    ShownDates,
-    date_from_url,
-    date_value,
-    plausible,
-    shown_dates,
-)
+from pipeline.dates import DateValue, date_from_url, date_value, plausible
 from pipeline.evidence import Evidence, clean_space
+from pipeline.shown_dates import ShownDate, ShownDates, shown_dates
 
 Fallback = Callable[[str], str | None]
 """Lazily computed last-resort values by field name (``title``, ``author``, ``date``, ...)."""
@@ -133,10 +126,10 @@ def _as_shown(
                 iter(posted or labelled), None)
     if choice is None:
         return None
-    when = dt.datetime.combine(choice.date, dt.time(), tzinfo=dt.UTC)
+    when = choice.moment or dt.datetime.combine(choice.date, dt.time(), tzinfo=dt.UTC)
     if not plausible(when, fetched_at):
         return declared
-    return DateValue(when, "page_text", has_time=False)
+    return DateValue(when, "page_text", has_time=choice.moment is not None)
 
 
 def _is_shown(value: DateValue, shown: ShownDates) -> bool:

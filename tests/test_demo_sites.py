@@ -163,3 +163,17 @@ def test_prerendered_pages_are_the_pages_served_live() -> None:
     assert [r[1].get("Content-Encoding") for r in cached.values()] == [
         r[1].get("Content-Encoding") for r in live.values()]
     assert all(len(r[2]) > 10_000 for r in live.values())
+
+
+def test_visible_datelines_give_the_minute_of_publication() -> None:
+    """City Ledger states its dates only in the visible dateline, with the time in UTC."""
+    from pipeline.demo.pages import article_page
+    from pipeline.extraction import extract_page
+
+    world = DemoWorld(seed=3, today=TODAY, days=2, articles_per_day=4)
+    fetched = dt.datetime.combine(TODAY + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
+    for article in world.articles("city-ledger")[:4]:
+        record = extract_page(article_page(world, article, "http://127.0.0.1:8000"),
+                              "http://127.0.0.1:8000" + article.path, fetched_at=fetched)
+        assert getattr(record, "published_source", None) == "page_text", record
+        assert getattr(record, "published_at", None) == article.published.replace(second=0)

@@ -5,9 +5,9 @@ import datetime as dt
 import pytest
 from lxml.html import fromstring
 
-from pipeline.dates import labelled_dates
 from pipeline.evidence import collect_evidence
 from pipeline.metadata import resolve_metadata
+from pipeline.shown_dates import labelled_dates
 
 FETCHED = dt.datetime(2025, 6, 1, tzinfo=dt.UTC)
 FILLER = "<p>" + "Some paragraph of the story. " * 30 + "</p>"
@@ -121,3 +121,31 @@ def test_date_after_a_written_by_byline_is_a_publication_date():
                 "<aside>Related: March 1, 2023</aside>")
     m = meta_of(html)
     assert m.published is not None and m.published.value.date() == dt.date(2024, 4, 8)
+
+
+@pytest.mark.parametrize(("text", "moment"), [
+    ("published 23 november 2026, 14:05 utc · updated",
+     dt.datetime(2026, 11, 23, 14, 5, tzinfo=dt.UTC)),
+    ("posted march 4, 2025 1:06 pm est by ann lee",
+     dt.datetime(2025, 3, 4, 13, 6, tzinfo=dt.timezone(dt.timedelta(hours=-5)))),
+    ("on 2025-03-04 10:30 +02:00.",
+     dt.datetime(2025, 3, 4, 10, 30, tzinfo=dt.timezone(dt.timedelta(hours=2)))),
+    ("4 march 2025 at 12:00 a.m. gmt", dt.datetime(2025, 3, 4, 0, 0, tzinfo=dt.UTC)),
+    ("march 4, 2025 10:30 am", None),  # no zone: some local time, left out
+    ("on 4 march 2025 12.50 million euros", None),
+    ("march 4, 2025 13:05 pm est", None),  # not a clock time
+])
+def test_time_of_day_after_a_shown_date(text: str, moment: dt.datetime | None) -> None:
+    (found,) = labelled_dates(text)
+    assert found.moment == moment
+    if moment is not None:
+        assert moment.date() == found.date  # the page's own day, not converted to UTC
+
+
+def test_a_byline_time_with_zone_dates_the_article_to_the_minute() -> None:
+    html = page("", "<h1>Ten quiet beaches for a long weekend</h1>"
+                    "<p>By Al Bo. Published 3 April 2025, 16:50 UTC</p>" + FILLER)
+    m = meta_of(html)
+    assert m.published is not None and m.published.source == "page_text"
+    assert m.published.has_time
+    assert m.published.value == dt.datetime(2025, 4, 3, 16, 50, tzinfo=dt.UTC)
