@@ -1,7 +1,8 @@
 """HTML pages of the demo sites: articles with real-world boilerplate, listings, archives.
 
 Each site has its own template. Article pages carry navigation, a cookie banner, share
-buttons, a "latest news" list and a footer around the story; JSON-LD and OpenGraph metadata
+buttons, a "latest news" list and a footer around the story, and the weight of a real news
+page (:mod:`pipeline.demo.chrome`); JSON-LD and OpenGraph metadata
 appear only on the sites that have them; City Ledger states the date only in visible text.
 """
 
