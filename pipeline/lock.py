@@ -105,17 +105,20 @@ class ArchiveLock:
     def _key(self, generation: int, suffix: str = "json") -> str:
         return f"{self.prefix}{generation:012d}.{suffix}"
 
-    def _latest(self) -> tuple[int, set[str]]:
-        """The latest generation and the suffixes present for it (``0`` when none)."""
+    def _generations(self) -> dict[int, set[str]]:
+        """Every generation in the archive with the suffixes present for it (one listing)."""
         found: dict[int, set[str]] = {}
         for info in self.store.list(self.prefix):
             stem, _, suffix = info.key.rsplit("/", 1)[-1].partition(".")
             if stem.isdigit():
                 found.setdefault(int(stem), set()).add(suffix)
-        if not found:
-            return 0, set()
-        latest = max(found)
-        return latest, found[latest]
+        return found
+
+    def _latest(self) -> tuple[int, set[str]]:
+        """The latest generation and the suffixes present for it (``0`` when none)."""
+        found = self._generations()
+        latest = max(found, default=0)
+        return latest, found.get(latest, set())
 
     def _read(self, key: str) -> dict[str, Any] | None:
         data = self.store.get_or_none(key)
@@ -185,9 +188,8 @@ class ArchiveLock:
         return True
 
     def _forget_old(self, generation: int) -> None:
-        old = [info.key for info in self.store.list(self.prefix)
-               if (stem := info.key.rsplit("/", 1)[-1].partition(".")[0]).isdigit()
-               and int(stem) <= generation - KEEP_GENERATIONS]
+        old = [self._key(number, suffix) for number, suffixes in self._generations().items()
+               if number <= generation - KEEP_GENERATIONS for suffix in suffixes]
         if old:
             self.store.delete_many(old)
 

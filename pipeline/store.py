@@ -141,9 +141,8 @@ class LocalStore(ArchiveStore):
     def _path(self, key: str) -> Path:
         return self.root.joinpath(*check_key(key).split("/"))
 
-    def _atomic_write(self, key: str, writer: BinaryIO | bytes) -> None:
-        # mkstemp creates 0600; archived objects get the mode open() would give (readers may
-        # be other accounts: downstream jobs, a web server)
+    def _write_temp(self, key: str, writer: BinaryIO | bytes) -> tuple[Path, str]:
+        """Write the content to a synced temp file beside the object; (object path, temp)."""
         path = self._path(key)
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".part")
@@ -154,8 +153,19 @@ class LocalStore(ArchiveStore):
                 else:
                     shutil.copyfileobj(writer, out, 1024 * 1024)
                 out.flush()
+                # mkstemp creates 0600; archived objects get the mode open() would give
+                # (readers may be other accounts: downstream jobs, a web server)
                 os.fchmod(out.fileno(), _FILE_MODE)
                 os.fsync(out.fileno())
+        except BaseException:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
+            raise
+        return path, tmp
+
+    def _atomic_write(self, key: str, writer: BinaryIO | bytes) -> None:
+        path, tmp = self._write_temp(key, writer)
+        try:
             os.replace(tmp, path)
         except BaseException:
             with contextlib.suppress(FileNotFoundError):
@@ -166,15 +176,8 @@ class LocalStore(ArchiveStore):
         self._atomic_write(key, bytes(data))
 
     def put_if_absent(self, key: str, data: bytes) -> bool:  # noqa: D102
-        path = self._path(key)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".part")
+        path, tmp = self._write_temp(key, bytes(data))
         try:
-            with os.fdopen(fd, "wb") as out:
-                out.write(data)
-                out.flush()
-                os.fchmod(out.fileno(), _FILE_MODE)
-                os.fsync(out.fileno())
             # link() fails when the name exists: an exclusive create with the full content
             os.link(tmp, path)
         except FileExistsError:

@@ -47,6 +47,11 @@ GZIP_LEVEL = 6
 """zlib's default, and Apache mod_deflate's."""
 
 
+def _gzip(body: bytes) -> bytes:
+    """The body gzip-encoded as the demo sites send it (no timestamp: the same bytes always)."""
+    return gzip.compress(body, compresslevel=GZIP_LEVEL, mtime=0)
+
+
 class _SiteServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
@@ -78,7 +83,7 @@ class _Handler(BaseHTTPRequestHandler):
                   headers: dict[str, str] | None = None) -> None:
         extra = dict(headers or {})
         if status == 200 and body and "Content-Encoding" not in extra and self.wants_gzip():
-            body = gzip.compress(body, compresslevel=GZIP_LEVEL, mtime=0)
+            body = _gzip(body)
             extra["Content-Encoding"] = "gzip"
             extra["Vary"] = "Accept-Encoding"
         self.send_response(status)
@@ -237,7 +242,7 @@ class DemoServer:
 
     def _render(self, article: DemoArticle, base_url: str, gz: bool) -> bytes:
         body = pages.article_page(self.world, article, base_url).encode()
-        return gzip.compress(body, compresslevel=GZIP_LEVEL, mtime=0) if gz else body
+        return _gzip(body) if gz else body
 
     def prerender(self, start: dt.date, end: dt.date) -> int:
         """Render the article pages published in ``[start, end]`` now and serve them from memory.
