@@ -15,7 +15,9 @@ Order of precedence, first usable value wins:
   "Published"/"Posted" in the byline area (near the ``<h1>``) wins over a
   declared date of another day (one day apart: the same moment in another time zone, the
   declared value stays); a date labelled "Published" anywhere wins over a declared date the
-  page never shows. A declared date otherwise stands ("Updated" dates are modifications).
+  page never shows; so does an unlabelled byline date when the page shows neither the
+  declared publication nor the declared modification date (an import or template date).
+  A declared date otherwise stands ("Updated" dates are modifications).
   Without a declared date: a byline date labelled "Published", else a date labelled
   "Originally published" (unless the page labels another date "Published"/"Posted": that is
   its own posting), else the first byline date (unlabelled or "Updated", the page's only

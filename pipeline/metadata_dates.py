@@ -59,7 +59,7 @@ def published_date(  # noqa: PLR0917 - internal helper of resolve_metadata
     Returns:
         The date with its source, or ``None``.
     """
-    candidates = list(_published_candidates(ev, articles, pages, url, fetched_at, hint))
+    candidates = list(published_candidates(ev, articles, pages, url, fetched_at, hint))
     header_days = {d.date for d in shown().header if d.label != "other"}
     declared = next((c for c, strong in candidates if strong or c.value.date() in header_days),
                     None)
@@ -73,19 +73,21 @@ def published_date(  # noqa: PLR0917 - internal helper of resolve_metadata
                          if strong and c.value.date() in header_days), declared)
     modified = modified_date(ev, articles, pages, fetched_at)
     known = {c.value.date() for c in (declared, modified, date_from_url(url, fetched_at)) if c}
-    return _as_shown(declared, shown(), known, fetched_at, _month_first(ev.html_lang))
+    return _as_shown(declared, modified, shown(), known, fetched_at, _month_first(ev.html_lang))
 
 
-def _as_shown(
-    declared: DateValue | None, shown: ShownDates, known: set[dt.date],
-    fetched_at: dt.datetime | None, month_first: bool,
+def _as_shown(  # noqa: PLR0917 - internal helper of published_date
+    declared: DateValue | None, modified: DateValue | None, shown: ShownDates,
+    known: set[dt.date], fetched_at: dt.datetime | None, month_first: bool,
 ) -> DateValue | None:
     """Reconcile the declared publication date with the dates the page shows its readers.
 
     A date labelled "Published"/"Posted" in the byline area wins over a declared date of
     another day (one day apart is the same moment in another time zone: the declared value
     stays); so does a date labelled "Published" anywhere when the declared date is not shown
-    at all. A declared date otherwise stands ("Updated" dates are modifications). Without a
+    at all, and an unlabelled byline date when the page shows neither the declared
+    publication nor the declared modification (a migrated archive's import date, a
+    template's). A declared date otherwise stands ("Updated" dates are modifications). Without a
     declared date: a byline date labelled "Published"; else one labelled "Originally
     published" when no date is labelled "Published"; else the first byline date (unlabelled
     or "Updated": the page's only dating), else a date labelled "Published" anywhere. An
@@ -114,6 +116,9 @@ def _as_shown(
             return declared
         if choice is None and labelled and day not in shown.anywhere:
             choice = labelled[0]
+        if choice is None and not _is_shown(declared, shown) and not (
+                modified and _is_shown(modified, shown)):
+            choice = next((d for d in header if not d.label), None)
         if choice is None:
             return declared
     elif choice is None:
@@ -145,13 +150,18 @@ def _month_first(lang: str | None) -> bool:
     return parts[0] == "en" and (len(parts) == 1 or parts[1] in ("us", "ph"))
 
 
-def _published_candidates(  # noqa: PLR0917 - internal helper of published_date
+def published_candidates(  # noqa: PLR0917 - the inputs of published_date
     ev: Evidence, articles: list[Mapping[str, object]], pages: list[Mapping[str, object]],
     url: str, fetched_at: dt.datetime | None, hint: Mapping[str, str] | None,
 ) -> Iterator[tuple[DateValue, bool]]:
-    """Declared date candidates in order of precedence, each with whether it is strong.
+    """Declared publication dates in order of precedence, each with whether it is strong.
 
     htmldate, the last resort, is not among them (:func:`published_date` asks it lazily).
+    The arguments are those of :func:`published_date`.
+
+    Yields:
+        ``(date, strong)``: weak dates (JSON-LD ``WebPage``, generic ``date`` meta) only
+        count when the page shows them.
     """
     for obj in articles:
         for key in ("datePublished", "dateCreated"):

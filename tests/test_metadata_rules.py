@@ -45,6 +45,32 @@ def test_declared_dates_that_disagree(byline: str, source: str, day: dt.date) ->
     assert m.published.value.date() == day
 
 
+IMPORTED_LD = ('<script type="application/ld+json">{"@type": "BlogPosting", '
+               '"headline": "Ten quiet beaches for a long weekend", '
+               '"datePublished": "2024-06-12T09:00:00Z", '
+               '"dateModified": "2025-01-20T09:00:00Z"}</script>')
+
+
+@pytest.mark.parametrize(("byline", "source", "day"), [
+    # the page never shows its declared dates and its byline says 2 November 2022: the
+    # declared one is an import or template date, readers' date wins
+    ("<p>Al Bo</p><p>November 2, 2022</p>", "page_text", dt.date(2022, 11, 2)),
+    # the byline shows the declared modification: the page is dated by its declarations
+    ("<p>Al Bo</p><p>January 20, 2025</p>", "jsonld", dt.date(2024, 6, 12)),
+    # the page shows the declared publication somewhere: it stands
+    ("<p>Al Bo</p><p>November 2, 2022</p><p>First posted June 12, 2024.</p>", "jsonld",
+     dt.date(2024, 6, 12)),
+    # an "Updated" byline date is a modification, not the publication
+    ("<p>Al Bo</p><p>Updated November 2, 2022</p>", "jsonld", dt.date(2024, 6, 12)),
+])
+def test_unlabelled_byline_date_against_a_declared_date_never_shown(
+        byline: str, source: str, day: dt.date) -> None:
+    html = page(IMPORTED_LD, "<h1>Ten quiet beaches for a long weekend</h1>" + byline + FILLER)
+    m = meta_of(html)
+    assert m.published is not None and m.published.source == source
+    assert m.published.value.date() == day
+
+
 def test_originally_published_label():
     found = labelled_dates("update note: this post was originally published on the 21st of "
                            "june 2017 and updated later")
