@@ -311,20 +311,24 @@ def _loads(text: str) -> Any:
     text = text.strip()
     if text.startswith("<!--") or text.startswith("//<![CDATA["):
         text = re.sub(r"^\s*(<!--|//<!\[CDATA\[)|(-->|//\]\]>)\s*$", "", text)
-    try:
-        return json.loads(text, strict=False)
-    except json.JSONDecodeError:
-        pass
-    # common breakage: trailing commas, a trailing semicolon, several objects back to back
-    repaired = re.sub(r",\s*([}\]])", r"\1", text.rstrip().rstrip(";"))
-    try:
-        return json.loads(repaired, strict=False)
-    except json.JSONDecodeError:
+    for attempt in _repairs(text):
         try:
-            return json.loads("[" + re.sub(r"}\s*{", "},{", repaired) + "]", strict=False)
+            return json.loads(attempt, strict=False)
         except json.JSONDecodeError:
-            logger.debug("unparsable JSON-LD block (%d chars)", len(text))
-            return None
+            continue
+        except RecursionError:  # nested deeper than the interpreter's stack: hostile
+            break
+    logger.debug("unparsable JSON-LD block (%d chars)", len(text))
+    return None
+
+
+def _repairs(text: str) -> Iterator[str]:
+    """The JSON-LD text, then repaired for common breakage (computed only when needed)."""
+    yield text
+    # trailing commas, a trailing semicolon, several objects back to back
+    repaired = re.sub(r",\s*([}\]])", r"\1", text.rstrip().rstrip(";"))
+    yield repaired
+    yield "[" + re.sub(r"}\s*{", "},{", repaired) + "]"
 
 
 def _flatten(data: Any, out: list[dict[str, Any]], depth: int) -> None:

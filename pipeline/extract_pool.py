@@ -10,6 +10,7 @@ extracted in this process (no pickling, same code path).
 from __future__ import annotations
 
 import contextlib
+import logging
 import multiprocessing
 import os
 import sys
@@ -20,6 +21,7 @@ from itertools import islice
 
 from pipeline.extraction import (
     DEFAULT_OPTIONS,
+    EXTRACT_ERROR,
     ExtractionOptions,
     PageInput,
     Skip,
@@ -27,6 +29,8 @@ from pipeline.extraction import (
     page_from_capture,
 )
 from pipeline.schema import ArticleRecord
+
+logger = logging.getLogger(__name__)
 
 RESET_EVERY = 500
 """Pages after which a worker clears trafilatura's module-level caches."""
@@ -48,7 +52,9 @@ def _extract_chunk(pages: list[PageInput], options: ExtractionOptions) -> list[
         try:
             out.append(extract(page, options))
         except Exception:
-            out.append(Skip("extract_error", page.url))
+            # one hostile page must not cost the partition: count it, keep its WARC record
+            logger.warning("extraction failed for %s", page.url, exc_info=True)
+            out.append(Skip(EXTRACT_ERROR, page.url))
         _done += 1
         if _done % RESET_EVERY == 0:
             _reset_caches()

@@ -59,6 +59,8 @@ NOT_HTML = "not_html"
 UNPARSABLE = "unparsable"
 NO_TEXT = "no_text"
 DISCOVERY_PAGE = "discovery_page"
+EXTRACT_ERROR = "extract_error"
+"""The page broke the extractor (logged with its traceback): the raw capture stays archived."""
 
 
 @dataclass(frozen=True)

@@ -100,3 +100,48 @@ def test_cli_extract(tmp_path, capsys):
     assert lines[0]["title"] == "Council approves flood plan"
     assert lines[0]["published_source"] == "jsonld"
     assert lines[1]["skipped"] == "section_front"
+
+
+def test_hostile_json_ld_is_ignored_not_fatal():
+    # JSON nested deeper than the interpreter's stack: json.loads raises RecursionError
+    bomb = ('<script type="application/ld+json">' + '{"@type": "NewsArticle", "a": ' * 5000
+            + "1" + "}" * 5000 + "</script>").encode()
+    page = ARTICLE.replace(b"</head>", bomb + b"</head>")
+    record = extract_page(page, "https://g.example/a", fetched_at=FETCHED)
+    assert isinstance(record, ArticleRecord)
+    assert record.title == "Council approves flood plan"
+
+
+def test_a_page_that_breaks_the_extractor_is_counted_and_logged(monkeypatch, caplog):
+    import pipeline.extract_pool as pool
+
+    real = pool.extract
+
+    def fragile(page, options):
+        if page.url.endswith("/b"):
+            raise ValueError("extractor broke")
+        return real(page, options)
+
+    monkeypatch.setattr(pool, "extract", fragile)
+    counts: Counter[str] = Counter()
+    caps = [capture(ARTICLE, "https://g.example/a"), capture(ARTICLE, "https://g.example/b")]
+    records = list(extract_captures(caps, "g", workers=1, counts=counts))
+    assert [r.url for r in records] == ["https://g.example/a"]
+    assert counts == Counter({"extracted": 1, "skipped:extract_error": 1})
+    assert "extraction failed for https://g.example/b" in caplog.text
+    assert "extractor broke" in caplog.text
+
+
+def test_cli_extract_reports_bad_files_and_goes_on(tmp_path, capsys):
+    broken = tmp_path / "broken.html.gz"
+    broken.write_bytes(gzip.compress(ARTICLE)[:40])
+    good = tmp_path / "good.html"
+    good.write_bytes(ARTICLE)
+    code = main(["extract", f"{broken}=https://g.example/x", f"{tmp_path / 'gone.html'}="
+                 "https://g.example/y", f"{good}=https://g.example/a"])
+    out = capsys.readouterr()
+    assert code == 1
+    assert f"{broken}: not a valid gzip file" in out.err
+    assert "gone.html: No such file or directory" in out.err
+    assert [json.loads(x)["title"] for x in out.out.splitlines()] == [
+        "Council approves flood plan"]

@@ -5,12 +5,16 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import gzip
+import logging
 import sys
+import zlib
 from pathlib import Path
 from typing import Any
 
 from pipeline.cli.common import dumps
 from pipeline.extraction import PageInput, Skip, extract_details
+
+logger = logging.getLogger(__name__)
 
 
 def register(subparsers: Any) -> None:
@@ -38,6 +42,12 @@ def _split(arg: str, url: str | None) -> tuple[Path, str]:
     return Path(arg), url or ""
 
 
+def _read(path: Path) -> bytes:
+    """The file's bytes, gunzipped when they start with the gzip magic number."""
+    data = path.read_bytes()
+    return gzip.decompress(data) if data[:2] == b"\x1f\x8b" else data
+
+
 def run(args: argparse.Namespace) -> int:
     """Extract each file and print its record."""
     if args.url and len(args.paths) > 1:
@@ -49,17 +59,25 @@ def run(args: argparse.Namespace) -> int:
         if not url:
             args.parser.error(f"{path}: no URL (use --url or PATH=URL)")
         try:
-            data = path.read_bytes()
+            data = _read(path)
         except OSError as exc:
-            print(f"newsarchive extract: {path}: {exc.strerror}", file=sys.stderr)
+            print(f"newsarchive extract: {path}: {exc.strerror or exc}", file=sys.stderr)
             status = 1
             continue
-        if data[:2] == b"\x1f\x8b":
-            data = gzip.decompress(data)
+        except (EOFError, zlib.error) as exc:
+            print(f"newsarchive extract: {path}: not a valid gzip file ({exc})", file=sys.stderr)
+            status = 1
+            continue
         fetched_at = args.fetched_at or dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC)
         if fetched_at.tzinfo is None:
             fetched_at = fetched_at.replace(tzinfo=dt.UTC)
-        result = extract_details(PageInput(data, url, fetched_at, site=args.site))
+        try:
+            result = extract_details(PageInput(data, url, fetched_at, site=args.site))
+        except Exception as exc:  # report the page and go on with the others
+            logger.debug("extraction failed for %s", path, exc_info=True)
+            print(f"newsarchive extract: {path}: extraction failed: {exc!r}", file=sys.stderr)
+            status = 1
+            continue
         if isinstance(result.outcome, Skip):
             row: dict[str, Any] = {"url": url, "skipped": result.outcome.reason}
         else:
