@@ -8,6 +8,8 @@
 # Environment:
 #   PYTHON        interpreter for the venv (default: python3.11, else python3 if it is 3.11)
 #   APT_PACKAGES  extra Debian packages to ensure (space separated)
+#   WITH_PYWB     1: also create .venv-pywb with the pywb replay tool (constraints-pywb.txt),
+#                 which the tests use to check that pywb indexes and replays our WARC files
 set -Eeuo pipefail
 cd "$(dirname "$0")/.."
 
@@ -52,4 +54,16 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
     .venv/bin/python -m pip install -q "$uv_pin"
     .venv/bin/uv pip install -q --python .venv/bin/python -c constraints.txt -e '.[test,dev]'
     echo "$want" > "$stamp"
+fi
+
+if [ "${WITH_PYWB:-0}" = 1 ]; then
+    # its own venv: pywb pins werkzeug and redis versions that Airflow does not accept
+    pywb_stamp=.venv-pywb/.newsarchive-installed
+    pywb_want=$(sha256sum constraints-pywb.txt | cut -d' ' -f1)
+    if [ "$(cat "$pywb_stamp" 2>/dev/null)" != "$pywb_want" ]; then
+        log "installing pywb into .venv-pywb"
+        [ -x .venv-pywb/bin/python ] || "$PY" -m venv .venv-pywb
+        .venv/bin/uv pip install -q --python .venv-pywb/bin/python -c constraints-pywb.txt pywb
+        echo "$pywb_want" > "$pywb_stamp"
+    fi
 fi

@@ -2,13 +2,14 @@
 # test.sh - set up everything the tests need and run them: lint, types, the test suite.
 #
 # Creates .venv and installs the project under constraints.txt (scripts/bootstrap.sh), installs
-# the Debian packages of the real S3 server (Ceph RGW) and the compose checker, then runs ruff,
+# the Debian packages of the real S3 server (Ceph RGW) and the compose checker, and pywb (the
+# replay tool the WARC files are checked with, in .venv-pywb), then runs ruff,
 # mypy and pytest. The S3 server is started by the tests themselves (tests/s3server.py).
 # Extra arguments go to pytest: scripts/test.sh -k warc -x
 set -Eeuo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES="ceph-mon ceph-osd radosgw uuid-runtime openssl docker-compose" \
+APT_PACKAGES="ceph-mon ceph-osd radosgw uuid-runtime openssl docker-compose" WITH_PYWB=1 \
     bash scripts/bootstrap.sh
 
 export PATH="$PWD/.venv/bin:$PATH"

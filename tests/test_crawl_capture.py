@@ -13,6 +13,7 @@ from pipeline.payloads import payload_index_key
 from pipeline.store import LocalStore
 from pipeline.warc import iter_captures
 from tests.demo_fixtures import ROOT, TODAY, Demo, crawl
+from tests.pywb_tool import cdx_index
 
 YESTERDAY = TODAY - dt.timedelta(days=1)
 
@@ -42,6 +43,8 @@ def test_warcs_hold_every_exchange_as_received(demo: Demo, tmp_path: Path) -> No
         check = subprocess.run([str(ROOT / ".venv/bin/warcio"), "check", str(tmp_path / key)],
                                capture_output=True, text=True, check=False)
         assert check.returncode == 0, check.stdout + check.stderr
+    indexed = {(r["url"], r["status"]) for r in cdx_index(*(tmp_path / k for k in keys))}
+    assert {(url, "200") for url in report["articles"]} <= indexed  # pywb reads them too
     store = LocalStore(tmp_path)
     captures = [c for key in keys for c in iter_captures(store, key)]
     by_url = {c.url: c for c in captures}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import gzip
 import subprocess
@@ -14,6 +15,7 @@ from warcio.archiveiterator import ArchiveIterator
 
 from pipeline.store import ArchiveStore, LocalStore
 from pipeline.warc import Exchange, WarcWriter, iter_captures, payload_digest, read_record
+from tests.pywb_tool import cdx_index, wayback
 
 WARCIO = str(Path(sys.executable).with_name("warcio"))
 T0 = dt.datetime(2024, 3, 1, 12, 0, tzinfo=dt.UTC)
@@ -97,6 +99,39 @@ def test_rollover_and_standard_tools(local_store: LocalStore) -> None:
         with gzip.open(path) as fh:  # every record is its own member, the file is plain gzip
             assert fh.read().startswith(b"WARC/1.1\r\n")
     assert responses == 6
+
+
+def test_pywb_indexes_and_replays_the_files_revisits_included(local_store: LocalStore,
+                                                                tmp_path: Path) -> None:
+    """pywb, the replay tool, reads our files: across days, through revisit records."""
+    day1 = WarcWriter(local_store, "raw/site=a/date=2024-03-01", max_bytes=1 << 30, name="c")
+    day1.write(exchange("http://example.org/a", gzipped=True))
+    day1.write(exchange("http://example.org/gone", b"not here", status=404))
+    (first,) = day1.close()
+    # the next day: the same story again, and a syndicated copy of it elsewhere
+    known = {payload_digest(gzip.compress(HTML, mtime=0)): ("http://example.org/a",
+                                                           "2024-03-01T12:00:00Z")}
+    day2 = WarcWriter(local_store, "raw/site=a/date=2024-03-02", max_bytes=1 << 30, name="c",
+                      known_payloads=known)
+    t1 = T0 + dt.timedelta(days=1)
+    for url in ("http://example.org/a", "http://example.org/copy-of-a"):
+        day2.write(dataclasses.replace(exchange(url, gzipped=True), fetched_at=t1))
+    (second,) = day2.close()
+    files = [local_store.root / first, local_store.root / second]
+    index = cdx_index(*files)
+    assert sorted((r["url"], r["timestamp"], r["mime"], r.get("status")) for r in index) == [
+        ("http://example.org/a", "20240301120000", "text/html", "200"),
+        ("http://example.org/a", "20240302120000", "warc/revisit", None),
+        ("http://example.org/copy-of-a", "20240302120000", "warc/revisit", None),
+        ("http://example.org/gone", "20240301120000", "text/html", "404"),
+    ]
+    with wayback(tmp_path / "pywb", *files) as server:
+        for url in ("http://example.org/a", "http://example.org/copy-of-a"):
+            replay = server.get("20240302120000", url)  # the revisit, resolved to day 1
+            assert replay.status == 200 and replay.body == HTML, url
+            assert replay.headers["Memento-Datetime"] == "Sat, 02 Mar 2024 12:00:00 GMT"
+        gone = server.get("20240301120000", "http://example.org/gone")
+        assert (gone.status, gone.body) == (404, b"not here")
 
 
 def test_corrupt_file_is_counted_not_fatal(local_store: LocalStore) -> None:
