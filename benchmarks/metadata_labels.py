@@ -37,7 +37,7 @@ def label_worker(item: tuple[str, str]) -> dict[str, Any]:
     """The evidence and the stage's decisions for one page (runs in a worker process)."""
     from trafilatura.utils import load_html
 
-    from pipeline.evidence import ARTICLE_TYPES, clean_space, collect_evidence
+    from pipeline.evidence import ARTICLE_TYPES, collect_evidence
     from pipeline.extraction import PageInput, extract_details
     from pipeline.metadata_dates import (
         WEBPAGE_TYPES,
@@ -49,6 +49,7 @@ def label_worker(item: tuple[str, str]) -> dict[str, Any]:
     from pipeline.metadata_titles import site_names_of, strip_site_name
     from pipeline.pagetype import visible_text
     from pipeline.shown_dates import dates_in_text, shown_dates
+    from pipeline.text import clean_space
 
     path, url = item
     raw = _read(Path(path))

@@ -37,8 +37,12 @@ Order of precedence, first usable value wins:
   name); then trafilatura's title.
 - **authors**: JSON-LD article ``author`` -> author meta tags -> byline elements
   (``itemprop=author``, ``rel=author``, author/byline classes, links to ``/author/<name>``;
-  not in sidebars, comments or related stories; links joined by "," or "&" are one list) ->
-  a "By"/"Written by"/"Author:" label in the text after the headline, the first source
+  not in sidebars, comments or related stories, but an ``<aside>`` or ``<footer>`` inside the
+  ``<article>`` is the article's own; links joined by "," or "&", even in an element of their
+  own, are one list; of an author box with a biography, its heading, "About" removed) ->
+  a "By"/"Written by"/"Author:" label in the text after the headline -> a "Written by"/
+  "Posted by"/"Author:" label anywhere else (an author box after the article; a bare "By"
+  there starts sentences and photo credits), the first source
   naming someone other than the site itself or an organization typed as the author (else
   the site name) -> trafilatura. Text from the page body must read as a name (capitalized
   words, not an avatar's initials). The visible byline wins over the declared authors when
@@ -61,7 +65,7 @@ from dataclasses import dataclass
 from urllib.parse import urljoin
 
 from pipeline.dates import DateValue
-from pipeline.evidence import ARTICLE_TYPES, Evidence, clean_space, text_of
+from pipeline.evidence import ARTICLE_TYPES, Evidence, text_of
 from pipeline.metadata_authors import AUTHOR_META, clean_authors, decide_authors
 from pipeline.metadata_dates import (
     MODIFIED_META,
@@ -76,6 +80,7 @@ from pipeline.metadata_dates import (
     str_value,
 )
 from pipeline.metadata_titles import decide_title, site_names_of, strip_site_name
+from pipeline.text import clean_space
 
 __all__ = [
     "AUTHOR_META", "MODIFIED_META", "PUBLISHED_META", "WEAK_META", "PageMetadata",

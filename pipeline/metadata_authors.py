@@ -8,9 +8,10 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from pipeline.evidence import Evidence, clean_space, names_of
+from pipeline.evidence import Evidence, names_of
 from pipeline.metadata_dates import Fallback
 from pipeline.metadata_titles import compact, is_site_name, words
+from pipeline.text import clean_space
 
 AUTHOR_META = (
     "author", "article:author", "parsely-author", "sailthru.author", "dc.creator",
@@ -77,7 +78,6 @@ _ORG_TYPES = frozenset({"Organization", "NewsMediaOrganization", "Corporation",
                         "LocalBusiness", "NGO"})
 _EMAIL = re.compile(r"\S+@\S+\.\w+")
 _DIGITS = re.compile(r"\d")
-_DIGITS = re.compile(r"\d")
 
 
 def decide_authors(
@@ -104,7 +104,7 @@ def decide_authors(
     declared += [clean_authors([v]) for key in AUTHOR_META for v in ev.meta.get(key, ())]
     declared = [names for names in declared if names]
     shown = [tuple(n for n in clean_authors([b]) if _looks_like_name(n))
-             for b in (*ev.bylines, *ev.header_bylines)]
+             for b in (*ev.bylines, *ev.header_bylines, *ev.body_bylines)]
     shown = [names for names in shown if names]
     # a person named by a later source beats the site or publisher named as the author
     chosen = next((names for names in (*declared, *shown) if names_someone(names)), None)

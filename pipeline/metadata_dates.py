@@ -11,8 +11,9 @@ import re
 from collections.abc import Callable, Iterator, Mapping
 
 from pipeline.dates import DateValue, date_from_url, date_value, plausible
-from pipeline.evidence import Evidence, clean_space
+from pipeline.evidence import Evidence
 from pipeline.shown_dates import ShownDate, ShownDates, shown_dates
+from pipeline.text import clean_space
 
 Fallback = Callable[[str], str | None]
 """Lazily computed last-resort values by field name (``title``, ``author``, ``date``, ...)."""

@@ -11,9 +11,10 @@ import unicodedata
 from collections.abc import Mapping
 from urllib.parse import urlsplit
 
-from pipeline.evidence import Evidence, clean_space, names_of
+from pipeline.evidence import Evidence, names_of
 from pipeline.metadata_dates import Fallback, meta_value, str_value
 from pipeline.shown_dates import dates_in_text
+from pipeline.text import clean_space
 
 _SEPARATORS = re.compile(r"\s+[|\-\u2013\u2014:\u00b7\u2022\u00bb/]\s+|\s*[|\u00b7\u2022\u00bb]\s*")
 _BY_WORD = re.compile(r"\b(?:by|posted|published|updated)\b", re.IGNORECASE)

@@ -175,3 +175,62 @@ def test_a_byline_time_with_zone_dates_the_article_to_the_minute() -> None:
     assert m.published is not None and m.published.source == "page_text"
     assert m.published.has_time
     assert m.published.value == dt.datetime(2025, 4, 3, 16, 50, tzinfo=dt.UTC)
+
+
+HEADLINE = "<h1>Ten quiet beaches for a long weekend</h1>"
+BIO = "<p>" + "She writes about travel and the sea for many magazines. " * 5 + "</p>"
+
+
+@pytest.mark.parametrize(("box", "authors"), [
+    ("<div class='post-author-box'><p>Written by Jane Roe</p></div>", ("Jane Roe",)),
+    ("<div><p>This post was written by Jane Roe, Head of Travel Content</p></div>",
+     ("Jane Roe",)),
+    ("<div><h2>Article written by:</h2><h3>Jane Roe, MD</h3></div>", ("Jane Roe",)),
+    ("<div><h3>Author</h3><p>Jane Roe</p></div>", ("Jane Roe",)),
+    # a bare "By" far from the headline starts a sentence; comments name their writers
+    ("<p>By Sunday Night Most Beaches Empty</p>", ()),
+    ("<div class='comments'><p>Posted by Joe Bloggs</p></div>", ()),
+])
+def test_author_labelled_anywhere_in_the_article(box: str, authors: tuple[str, ...]) -> None:
+    html = page("", HEADLINE + FILLER * 3 + box)  # beyond the byline area after the <h1>
+    assert meta_of(html).authors == authors
+
+
+def test_labelled_author_beats_an_organization_declared_as_author() -> None:
+    ld = ('<script type="application/ld+json">{"@type": "BlogPosting", "author": '
+          '{"@type": "Organization", "name": "Coast Medicine Association"}}</script>')
+    html = page(ld, HEADLINE + FILLER * 3 + "<p>Written by Jane Roe</p>")
+    assert meta_of(html).authors == ("Jane Roe",)
+
+
+def test_footer_and_aside_inside_the_article_belong_to_it() -> None:
+    link = "<a href='/author/{0}/'>{1}</a>"
+    html = page("", "<article>" + HEADLINE + FILLER * 3 + "<footer><p>Filed "
+                + link.format("ola-berg", "Ola Berg") + "</p></footer></article>"
+                "<footer>" + link.format("site-team", "Web Desk") + "</footer>")
+    assert meta_of(html).authors == ("Ola Berg",)
+    html = page("", "<article>" + HEADLINE + FILLER * 3 + "<aside><h3>Author</h3>"
+                "<p>Mara T. Quinn</p></aside></article>")
+    assert meta_of(html).authors == ("Mara T. Quinn",)
+    # a sidebar outside the article names someone else
+    html = page("", "<article>" + HEADLINE + FILLER * 3 + "</article><aside>"
+                "<h3>Author</h3><p>Mara T. Quinn</p></aside>")
+    assert meta_of(html).authors == ()
+
+
+@pytest.mark.parametrize(("heading", "name"), [
+    ("<h4>Ádám Fekete</h4>", "Ádám Fekete"), ("<h3>About Ádám Fekete</h3>", "Ádám Fekete"),
+])
+def test_author_box_with_a_biography_gives_its_heading(heading: str, name: str) -> None:
+    html = page("", HEADLINE + FILLER + f"<div class='blog-author'><img src='a.jpg'>{heading}"
+                + BIO + "</div>")
+    assert meta_of(html).authors == (name,)
+
+
+def test_author_links_joined_by_separator_elements_are_one_list() -> None:
+    ld = '<script type="application/ld+json">{"@type": "Article", "author": "Li Wen"}</script>'
+    links = ("<div><a href='/author/liwen/'>Li Wen</a><span>, </span>"
+             "<a href='/author/sara/'>Sara Okafor</a><span> &amp;</span> "
+             "<a href='/author/tom/'>Tom Eriksen</a></div>")
+    html = page(ld, HEADLINE + links + FILLER)
+    assert meta_of(html).authors == ("Li Wen", "Sara Okafor", "Tom Eriksen")
