@@ -56,7 +56,7 @@ from pipeline.demo import DemoServer, DemoWorld, sites_yaml  # noqa: E402
 from pipeline.extract_pool import extract_captures  # noqa: E402
 from pipeline.reader import iter_articles  # noqa: E402
 from pipeline.store import LocalStore  # noqa: E402
-from pipeline.warc import iter_captures  # noqa: E402
+from pipeline.warc_reader import iter_captures  # noqa: E402
 from tests.airflow_harness import AirflowHome, services  # noqa: E402
 
 NIGHTLY = "newsarchive_nightly"

@@ -1,7 +1,7 @@
 """Run the extraction stage over many pages in a process pool.
 
 Memory stays flat over long runs: at most ``workers * 4`` chunks are in flight (the input is
-consumed lazily, e.g. straight from :func:`pipeline.warc.iter_captures`), each worker clears
+consumed lazily, e.g. straight from :func:`pipeline.warc_reader.iter_captures`), each worker clears
 trafilatura's caches every :data:`RESET_EVERY` pages, and workers are replaced after
 ``max_tasks_per_child`` chunks. Results come back in input order. With one worker the pages are
 extracted in this process (no pickling, same code path).
@@ -138,7 +138,7 @@ def extract_captures(
     """Extract WARC captures of one site, yielding records and counting skips by reason.
 
     Args:
-        captures: :class:`pipeline.warc.Capture` objects.
+        captures: :class:`pipeline.warc_reader.Capture` objects.
         site: The partition's site.
         workers: See :func:`extract_many`.
         options: Stage options.

@@ -142,10 +142,10 @@ class PageResult:
 
 
 def page_from_capture(capture: Any, site: str = "") -> PageInput:
-    """Build a :class:`PageInput` from a :class:`pipeline.warc.Capture`.
+    """Build a :class:`PageInput` from a :class:`pipeline.warc_reader.Capture`.
 
     Args:
-        capture: The capture read back by :func:`pipeline.warc.iter_captures`.
+        capture: The capture read back by :func:`pipeline.warc_reader.iter_captures`.
         site: The partition's site name.
 
     Returns:

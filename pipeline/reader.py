@@ -22,7 +22,7 @@ from pipeline.parquet import read_records
 from pipeline.partition import Manifest, sha256_hex
 from pipeline.schema import ArticleRecord
 from pipeline.store import ArchiveStore
-from pipeline.warc import Capture, read_record
+from pipeline.warc_reader import Capture, read_record
 
 log = logging.getLogger(__name__)
 

@@ -273,7 +273,7 @@ def extract(
     """
     from pipeline.extract_pool import extract_captures
     from pipeline.parquet import write_records
-    from pipeline.warc import iter_captures
+    from pipeline.warc_reader import iter_captures
 
     check_run_id(run_id)
     store, settings = _store(settings)

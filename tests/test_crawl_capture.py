@@ -11,7 +11,7 @@ from pathlib import Path
 
 from pipeline.payloads import payload_index_key
 from pipeline.store import LocalStore
-from pipeline.warc import iter_captures
+from pipeline.warc_reader import iter_captures
 from tests.demo_fixtures import ROOT, TODAY, Demo, crawl
 from tests.pywb_tool import cdx_index
 

@@ -7,7 +7,7 @@ from pipeline.cli import main
 from pipeline.extract_pool import extract_captures, extract_many
 from pipeline.extraction import PageInput, Skip, extract_capture, extract_page
 from pipeline.schema import ArticleRecord, RawPointer
-from pipeline.warc import Capture
+from pipeline.warc_reader import Capture
 
 FETCHED = dt.datetime(2025, 3, 3, 12, 0, tzinfo=dt.UTC)
 PARAS = "".join(

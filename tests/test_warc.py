@@ -14,7 +14,8 @@ import pytest
 from warcio.archiveiterator import ArchiveIterator
 
 from pipeline.store import ArchiveStore, LocalStore
-from pipeline.warc import Exchange, WarcWriter, iter_captures, payload_digest, read_record
+from pipeline.warc import Exchange, WarcWriter, payload_digest
+from pipeline.warc_reader import iter_captures, read_record
 from tests.pywb_tool import cdx_index, wayback
 
 WARCIO = str(Path(sys.executable).with_name("warcio"))
