@@ -42,7 +42,7 @@ from pipeline.pagetype import (
     visible_text,
 )
 from pipeline.schema import ArticleRecord, RawPointer, article_id_for
-from pipeline.urls import canonicalize_url
+from pipeline.urls import canonical_url_for
 
 logger = logging.getLogger(__name__)
 
@@ -347,34 +347,3 @@ def _fallback(tree: HtmlElement, url: str, fetched_at: dt.datetime,
         return None
 
     return get
-
-
-# --- canonical URL -----------------------------------------------------------------------------
-
-def canonical_url_for(url: str, declared: str | None) -> str:
-    """The canonical URL of a page, canonicalized.
-
-    The ``<link rel=canonical>`` is used when it points into the same site (AMP and mobile
-    variants), else the fetched URL; canonicalized by
-    :func:`pipeline.urls.canonicalize_url`.
-
-    A canonical link into another site (syndicated copies) is not followed: the copy keeps its
-    own identity and the near-duplicate layer links it to the original.
-    """
-    chosen = url
-    if declared and _same_site(url, declared):
-        chosen = declared
-    try:
-        return canonicalize_url(chosen)
-    except ValueError:
-        return canonicalize_url(url)
-
-
-def _same_site(a: str, b: str) -> bool:
-    ha, hb = (urlsplit(u).hostname or "" for u in (a, b))
-    if not ha or not hb:
-        return False
-    strip = ("www.", "amp.", "m.", "mobile.")
-    for prefix in strip:
-        ha, hb = ha.removeprefix(prefix), hb.removeprefix(prefix)
-    return ha == hb or ha.endswith("." + hb) or hb.endswith("." + ha)

@@ -7,17 +7,19 @@ import gzip
 
 import pytest
 
-from pipeline.discovery import (
+from pipeline.candidates import (
     Candidate,
     Window,
     date_from_url,
     parse_datetime,
+    span_from_url,
+    with_url_date,
+)
+from pipeline.discovery import (
     parse_feed,
     parse_listing,
     parse_sitemap,
     robots_sitemaps,
-    span_from_url,
-    with_url_date,
 )
 
 UTC = dt.UTC

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.urls import canonicalize_url, is_tracking_param, same_site, strip_amp
+from pipeline.urls import (
+    canonical_url_for,
+    canonicalize_url,
+    is_tracking_param,
+    same_site,
+    strip_amp,
+)
 
 
 @pytest.mark.parametrize(("url", "canonical"), [
@@ -45,3 +51,21 @@ def test_same_site() -> None:
     assert not same_site("https://badexample.com/x", ("example.com",))
     assert same_site("http://127.0.0.1:8701/x", ("127.0.0.1:8701",))
     assert not same_site("http://127.0.0.1:8702/x", ("127.0.0.1:8701",))
+
+
+@pytest.mark.parametrize(("url", "declared", "canonical"), [
+    # an AMP or mobile variant declares the regular page of the same publication: followed
+    ("https://amp.news.example/a/story.amp.html", "https://www.news.example/a/story?utm_source=x",
+     "https://www.news.example/a/story"),
+    ("https://m.news.example/a/story", "https://news.example/a/story",
+     "https://news.example/a/story"),
+    # a syndicated copy declaring the original elsewhere keeps its own identity
+    ("https://copy.example/wire/story", "https://news.example/a/story",
+     "https://copy.example/wire/story"),
+    # no canonical link, or a broken one
+    ("https://news.example/a/story#top", None, "https://news.example/a/story"),
+    ("https://news.example/a/story", "https://news.example:99999/x",
+     "https://news.example/a/story"),
+])
+def test_canonical_url_for(url: str, declared: str | None, canonical: str) -> None:
+    assert canonical_url_for(url, declared) == canonical

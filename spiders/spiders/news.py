@@ -5,7 +5,7 @@
 
 It walks the site's discovery sources (sitemaps, news sitemaps, robots.txt ``Sitemap:`` lines,
 feeds, listing pages, date archives), keeps the article links whose date evidence falls in the
-window (:meth:`pipeline.discovery.Window.judge`) and fetches each once. The crawl's output is the
+window (:meth:`pipeline.candidates.Window.judge`) and fetches each once. The crawl's output is the
 raw capture (WARC) and the crawl report; every skip and error is counted with a reason in the
 stats (``news/skipped/<reason>``, ``news/errors/<kind>``).
 """
@@ -26,15 +26,17 @@ from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
-from pipeline.discovery import (
+from pipeline.candidates import (
     Candidate,
     Window,
+    span_from_url,
+    with_url_date,
+)
+from pipeline.discovery import (
     parse_feed,
     parse_listing,
     parse_sitemap,
     robots_sitemaps,
-    span_from_url,
-    with_url_date,
 )
 from pipeline.errors import ConfigError
 from pipeline.layout import check_run_id
