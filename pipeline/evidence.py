@@ -13,6 +13,7 @@ import logging
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from lxml.html import HtmlElement
@@ -38,6 +39,8 @@ LISTING_TYPES = frozenset({
 """JSON-LD ``@type`` values describing a page of many items, not one article."""
 
 _MAX_JSONLD_BYTES = 2_000_000
+
+
 @dataclass(frozen=True)
 class Evidence:
     """Everything a page says about itself, in document order, undecided.
@@ -55,13 +58,11 @@ class Evidence:
             after the headline ``<h1>`` first; of an author box with a biography, its heading.
         header_bylines: Bylines labelled in the text after the headline ``<h1>`` ("By Jane
             Doe", "Written by: Jane Doe", "Author Jane Doe"), label removed, in text order.
-        body_bylines: Bylines labelled "Written by", "Posted by" or "Author:" anywhere outside
-            menus, sidebars, comments and related stories (an author box after the article),
-            label removed, in text order.
         canonical: ``<link rel=canonical>`` href, as written.
         article_headline: The text of the only ``<h1>`` inside an ``<article>`` element, when
             exactly one is (the story's own headline among logo, widget and teaser ``<h1>``).
         html_lang: The ``lang`` attribute of ``<html>``.
+        tree: The parsed page, for evidence read only when asked (:attr:`body_bylines`).
     """
 
     jsonld: tuple[Mapping[str, Any], ...] = ()
@@ -71,10 +72,20 @@ class Evidence:
     headlines: tuple[str, ...] = ()
     bylines: tuple[str, ...] = ()
     header_bylines: tuple[str, ...] = ()
-    body_bylines: tuple[str, ...] = ()
     canonical: str | None = None
     html_lang: str | None = None
     article_headline: str | None = None
+    tree: HtmlElement | None = field(default=None, repr=False, compare=False)
+
+    @cached_property
+    def body_bylines(self) -> tuple[str, ...]:
+        """Bylines labelled "Written by", "Posted by" or "Author:" anywhere else in the body.
+
+        Outside menus, sidebars, comments and related stories (an author box after the
+        article); label removed, in text order. Read on first use: it walks the whole body,
+        and most pages name their author before it is needed.
+        """
+        return tuple(body_bylines(self.tree)) if self.tree is not None else ()
 
     def first_meta(self, *keys: str) -> tuple[str, str] | None:
         """The first non-empty value among ``keys`` (in that order) and the key it came from."""
@@ -141,10 +152,10 @@ def collect_evidence(tree: HtmlElement) -> Evidence:
         headlines=tuple(h for h in headlines if h),
         bylines=tuple(b for b in bylines if b and len(b) < MAX_BYLINE),
         header_bylines=tuple(labelled_bylines(headline)) if headline is not None else (),
-        body_bylines=tuple(body_bylines(tree)),
         canonical=str(canonical[0]).strip() if canonical else None,
         html_lang=(html.get("lang") or html.get("xml:lang") or None),
         article_headline=in_article[0] if len(in_article) == 1 else None,
+        tree=tree,
     )
 
 

@@ -30,7 +30,7 @@ from trafilatura.utils import load_html
 
 from pipeline import __version__
 from pipeline.evidence import collect_evidence
-from pipeline.fingerprint import DEFAULT_FINGERPRINT, FingerprintOptions, content_hash, simhash
+from pipeline.fingerprint import DEFAULT_FINGERPRINT, FingerprintOptions, fingerprints
 from pipeline.metadata import PageMetadata, resolve_metadata
 from pipeline.pagetype import (
     DEFAULT_PAGETYPE,
@@ -248,15 +248,17 @@ def extract_details(page: PageInput, options: ExtractionOptions = DEFAULT_OPTION
         include_tables=options.include_tables, with_metadata=False, deduplicate=False,
     )
     text = (getattr(doc, "text", None) or "").strip()
-    if count_words(text) < options.pagetype.min_words and not options.favor_recall:
+    words = count_words(text)
+    if words < options.pagetype.min_words and not options.favor_recall:
         text = _retry_extraction(tree, page.url, text, options)
+        words = count_words(text)
     meta = resolve_metadata(evidence, url=page.url, fetched_at=fetched_at, hint=page.hint,
                             fallback=_fallback(tree, page.url, fetched_at, options),
                             visible_text=lambda: shown().text)
     word_count = len(text.split())
     signals = PageSignals(
         url=page.url, http_status=page.http_status, title=meta.title or evidence.title_tag,
-        types=meta.types, word_count=count_words(text),
+        types=meta.types, word_count=words,
         has_article_date=bool(meta.published and meta.published.source.startswith(
             ("jsonld", "meta", "microdata"))),
         link_density=shown().link_density if word_count < 2000 else 0.0,
@@ -269,6 +271,7 @@ def extract_details(page: PageInput, options: ExtractionOptions = DEFAULT_OPTION
     if reason is not None:
         return PageResult(Skip(reason, page.url), meta)
     canonical_url = canonical_url_for(page.url, meta.canonical_url)
+    hashed, fingerprint = fingerprints(text, options.fingerprint)
     record = ArticleRecord(
         article_id=article_id_for(canonical_url),
         url=page.url,
@@ -278,8 +281,8 @@ def extract_details(page: PageInput, options: ExtractionOptions = DEFAULT_OPTION
         text=text,
         fetched_at=fetched_at.astimezone(dt.UTC),
         http_status=page.http_status,
-        content_hash=content_hash(text),
-        simhash=simhash(text, options.fingerprint),
+        content_hash=hashed,
+        simhash=fingerprint,
         raw=page.pointer,
         extractor=EXTRACTOR,
         extractor_version=EXTRACTOR_VERSION,

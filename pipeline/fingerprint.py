@@ -199,7 +199,25 @@ def content_hash(text: str) -> str:
 
     Equal for texts that differ only in case, punctuation, quote style or whitespace.
     """
-    return hashlib.sha256(normalize_text(text).encode("utf-8")).hexdigest()
+    return _hash_of(tokens(text))
+
+
+def fingerprints(text: str, options: FingerprintOptions = DEFAULT_FINGERPRINT) -> tuple[str, int]:
+    """:func:`content_hash` and :func:`simhash` (seed 0) of ``text``, tokenized once.
+
+    Args:
+        text: Extracted article text.
+        options: SimHash feature construction.
+
+    Returns:
+        ``(content hash, simhash)``.
+    """
+    words = tokens(text)
+    return _hash_of(words), _simhash_of(words, options, 0)
+
+
+def _hash_of(words: list[str]) -> str:
+    return hashlib.sha256(" ".join(words).encode("utf-8")).hexdigest()
 
 
 def _feature_hash(feature: str, salt: bytes) -> int:
@@ -219,7 +237,10 @@ def simhash(text: str, options: FingerprintOptions = DEFAULT_FINGERPRINT, seed: 
     Returns:
         An unsigned 64-bit integer; 0 for a text without words.
     """
-    words = tokens(text)
+    return _simhash_of(tokens(text), options, seed)
+
+
+def _simhash_of(words: list[str], options: FingerprintOptions, seed: int) -> int:
     weights: dict[str, float] = {}
     if options.unigram_weight:
         counts = Counter(w for w in words if not (options.drop_stop_words and w in STOP_WORDS))

@@ -80,6 +80,12 @@ _EMAIL = re.compile(r"\S+@\S+\.\w+")
 _DIGITS = re.compile(r"\d")
 
 
+def _shown_names(texts: tuple[str, ...]) -> list[tuple[str, ...]]:
+    """The names of each visible byline text that reads as names (empty ones left out)."""
+    shown = [tuple(n for n in clean_authors([t]) if _looks_like_name(n)) for t in texts]
+    return [names for names in shown if names]
+
+
 def decide_authors(
     ev: Evidence, articles: list[Mapping[str, object]], site_names: list[str],
     fallback: Fallback,
@@ -103,9 +109,11 @@ def decide_authors(
     declared = [clean_authors(names_of(a.get("author"))) for a in articles]
     declared += [clean_authors([v]) for key in AUTHOR_META for v in ev.meta.get(key, ())]
     declared = [names for names in declared if names]
-    shown = [tuple(n for n in clean_authors([b]) if _looks_like_name(n))
-             for b in (*ev.bylines, *ev.header_bylines, *ev.body_bylines)]
-    shown = [names for names in shown if names]
+    shown = _shown_names((*ev.bylines, *ev.header_bylines))
+    if not any(names_someone(names) for names in shown):
+        # the labels further down the page only count when the byline names nobody: the
+        # body walk they need is skipped on most pages
+        shown += _shown_names(ev.body_bylines)
     # a person named by a later source beats the site or publisher named as the author
     chosen = next((names for names in (*declared, *shown) if names_someone(names)), None)
     if chosen is None:

@@ -1,4 +1,6 @@
-from pipeline.fingerprint import content_hash, hamming, normalize_text, simhash
+import pytest
+
+from pipeline.fingerprint import content_hash, fingerprints, hamming, normalize_text, simhash
 
 TEXT = ("The harbour authority said on Tuesday that the new container terminal would open in "
         "the spring, two years later than planned, after disputes over dredging permits and "
@@ -28,3 +30,9 @@ def test_small_edit_is_close_other_text_is_far():
              "music, a cycle of Beethoven symphonies and free concerts in the parks. ") * 3
     assert hamming(simhash(TEXT), simhash(edited)) <= 6
     assert hamming(simhash(TEXT), simhash(other)) >= 16
+
+
+@pytest.mark.parametrize("text", ["", "One word", "The council met again. " * 50,
+                                  "Ünïcödé TEXT, “quotes” and 数字 \uff12\uff10\uff12\uff14"])
+def test_fingerprints_equal_the_separate_functions(text: str) -> None:
+    assert fingerprints(text) == (content_hash(text), simhash(text))
