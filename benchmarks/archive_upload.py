@@ -23,8 +23,8 @@ from boto3.s3.transfer import TransferConfig
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from pipeline.s3store import S3Store, make_client
-from pipeline.settings import Settings
+from pipeline.archive.s3store import S3Store, make_client
+from pipeline.config.settings import Settings
 from tests import s3server
 
 

@@ -21,8 +21,8 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from pipeline.dedup_index import FingerprintIndex, IndexEntry, entries_to_parquet  # noqa: E402
-from pipeline.settings import Settings  # noqa: E402
+from pipeline.config.settings import Settings  # noqa: E402
+from pipeline.dedup.index import FingerprintIndex, IndexEntry, entries_to_parquet  # noqa: E402
 
 
 def main() -> int:

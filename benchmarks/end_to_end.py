@@ -20,7 +20,7 @@ Usage: ``.venv/bin/python benchmarks/end_to_end.py [--articles 5000] [--workers 
      whole command, its start-up of the Airflow CLI included.
    - ``both``: each of the above into its own archive.
 3. Reads the pages of the (last) run back from its raw WARCs into memory and times
-   ``pipeline.extract_pool.extract_captures`` with ``--workers`` processes on them, ``--repeat``
+   ``pipeline.extract.pool.extract_captures`` with ``--workers`` processes on them, ``--repeat``
    times: the fastest is the extraction-only rate, measured in the same run on the same
    machine.
 
@@ -52,11 +52,11 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from pipeline.archive.reader import iter_articles  # noqa: E402
+from pipeline.archive.store import LocalStore  # noqa: E402
+from pipeline.archive.warc_reader import iter_captures  # noqa: E402
 from pipeline.demo import DemoServer, DemoWorld, sites_yaml  # noqa: E402
-from pipeline.extract_pool import extract_captures  # noqa: E402
-from pipeline.reader import iter_articles  # noqa: E402
-from pipeline.store import LocalStore  # noqa: E402
-from pipeline.warc_reader import iter_captures  # noqa: E402
+from pipeline.extract.pool import extract_captures  # noqa: E402
 from tests.airflow_harness import AirflowHome, services  # noqa: E402
 
 NIGHTLY = "newsarchive_nightly"

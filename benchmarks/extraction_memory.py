@@ -1,7 +1,7 @@
 """Memory of the extraction stage over a long run: it must stay flat.
 
 Feeds ``--pages`` demo article pages (generated on the fly, never all in memory) through
-:func:`pipeline.extract_pool.extract_many` and samples the resident memory of the parent and its
+:func:`pipeline.extract.pool.extract_many` and samples the resident memory of the parent and its
 worker processes as the run goes on. Prints RSS at each tenth of the run and the growth from the
 first sample after warm-up to the last one (goal: flat, i.e. no growth proportional to pages).
 
@@ -22,8 +22,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from pipeline.demo import DemoWorld
 from pipeline.demo.pages import article_page
-from pipeline.extract_pool import extract_many
-from pipeline.extraction import PageInput, Skip
+from pipeline.extract.extraction import PageInput, Skip
+from pipeline.extract.pool import extract_many
 
 
 def rss_mib(pid: int) -> float:

@@ -148,7 +148,7 @@ def _read(path: Path) -> bytes:
 def zyte_worker(item: tuple[str, str]) -> dict[str, str]:
     import trafilatura
 
-    from pipeline.extraction import Skip, extract_page
+    from pipeline.extract.extraction import Skip, extract_page
 
     path, url = item
     html = _read(Path(path))
@@ -165,7 +165,7 @@ def zyte_worker(item: tuple[str, str]) -> dict[str, str]:
 def wcxb_worker(item: tuple[str, str]) -> dict[str, Any]:
     import trafilatura
 
-    from pipeline.extraction import PageInput, Skip, extract_details
+    from pipeline.extract.extraction import PageInput, Skip, extract_details
 
     path, url = item
     html = _read(Path(path))

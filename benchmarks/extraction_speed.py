@@ -5,8 +5,8 @@ Usage: ``.venv/bin/python benchmarks/extraction_speed.py [--pages 300] [--worker
 Pages come from the devset (``<repo>/../shared/devset``); without it the benchmark says so and
 stops. All numbers are measured in the same run: the baseline is
 ``trafilatura.bare_extraction(html, url=url, with_metadata=True)`` on the same pages in one
-process; the stage is :func:`pipeline.extraction.extract` in one process, then
-:func:`pipeline.extract_pool.extract_many` with ``--workers`` processes (pool start-up
+process; the stage is :func:`pipeline.extract.extraction.extract` in one process, then
+:func:`pipeline.extract.pool.extract_many` with ``--workers`` processes (pool start-up
 included). Both loops first run :data:`WARM_UP_PAGES` other devset pages untimed. Each of the
 three is then timed ``--repeat`` times, in turns, trafilatura's caches reset before each, and
 its best time counts (as :mod:`timeit` does): on a small VM a neighbour's burst otherwise
@@ -27,8 +27,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from pipeline.extract_pool import extract_many  # noqa: E402
-from pipeline.extraction import PageInput, extract  # noqa: E402
+from pipeline.extract.extraction import PageInput, extract  # noqa: E402
+from pipeline.extract.pool import extract_many  # noqa: E402
 
 FETCHED_AT = dt.datetime(2026, 4, 4, tzinfo=dt.UTC)
 WARM_UP_PAGES = 60

@@ -37,19 +37,19 @@ def label_worker(item: tuple[str, str]) -> dict[str, Any]:
     """The evidence and the stage's decisions for one page (runs in a worker process)."""
     from trafilatura.utils import load_html
 
-    from pipeline.evidence import ARTICLE_TYPES, collect_evidence
-    from pipeline.extraction import PageInput, extract_details
-    from pipeline.metadata_dates import (
+    from pipeline.extract.extraction import PageInput, extract_details
+    from pipeline.extract.metadata.dates import (
         WEBPAGE_TYPES,
         meta_value,
         modified_date,
         published_candidates,
         str_value,
     )
-    from pipeline.metadata_titles import site_names_of, strip_site_name
-    from pipeline.pagetype import visible_text
-    from pipeline.shown_dates import dates_in_text, shown_dates
-    from pipeline.text import clean_space
+    from pipeline.extract.metadata.evidence import ARTICLE_TYPES, collect_evidence
+    from pipeline.extract.metadata.shown_dates import dates_in_text, shown_dates
+    from pipeline.extract.metadata.titles import site_names_of, strip_site_name
+    from pipeline.extract.pagetype import visible_text
+    from pipeline.extract.text import clean_space
 
     path, url = item
     raw = _read(Path(path))

@@ -15,8 +15,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from pipeline.config.settings import Settings  # noqa: E402
 from pipeline.fingerprint import FingerprintOptions  # noqa: E402
-from pipeline.settings import Settings  # noqa: E402
 from tests.neardup_corpus import build_corpus, evaluate  # noqa: E402
 
 FEATURES = {

@@ -1,7 +1,7 @@
 """The one place the DAGs read Airflow configuration (Variables, connections, task defaults).
 
-The library (``pipeline``) reads only environment variables (``pipeline.settings.Settings``). This
-module turns Airflow's configuration into those variables for the duration of one task:
+The library (``pipeline``) reads only environment variables (``pipeline.config.settings.Settings``).
+This module turns Airflow's configuration into those variables for the duration of one task:
 
 =============================  ==================================================================
 archive root                   ``NEWSARCHIVE_ARCHIVE_URL`` in the worker environment, else the

@@ -1,4 +1,4 @@
-"""TaskFlow tasks shared by the newsarchive DAGs: thin wrappers around ``pipeline.tasks``.
+"""TaskFlow tasks shared by the newsarchive DAGs: thin wrappers around ``pipeline.run.tasks``.
 
 Each task exports the archive configuration (:mod:`newsarchive_config`) into its environment,
 imports the library lazily (nothing heavy at DAG parse time) and hands archive keys, never data,
@@ -132,7 +132,7 @@ def plan_nightly() -> list[Item]:
     start, end = partition_window(context)
     sites = context["params"].get("sites") or None
     with library_environment():
-        from pipeline import tasks
+        from pipeline.run import tasks
 
         items = tasks.plan(start, end, sites=sites)
     log.info("%d items for %s..%s", len(items), start, end)
@@ -146,7 +146,7 @@ def plan_reprocess() -> list[Item]:
     start, end = partition_window(context)
     sites = context["params"].get("sites") or None
     with library_environment():
-        from pipeline import tasks
+        from pipeline.run import tasks
 
         items = tasks.reprocess_plan(start, end, sites=sites)
     log.info("%d partitions to reprocess for %s..%s", len(items), start, end)
@@ -160,7 +160,7 @@ def crawl(item: Item) -> Item:
     _label(context, item)
     params = context["params"]
     with library_environment():
-        from pipeline import tasks
+        from pipeline.run import tasks
 
         return guarded("crawl", item, lambda: tasks.crawl(
             item, str(context["run_id"]), page_cap=params.get("page_cap") or None,
@@ -177,10 +177,10 @@ def extract(crawl_result: Item) -> Item:
     context = get_current_context()
     _label(context, crawl_result)
     with library_environment():
-        from pipeline import tasks
+        from pipeline.run import tasks
 
         run_id = str(context["run_id"])
-        # the extraction pool starts its own worker processes (pipeline.extract_pool)
+        # the extraction pool starts its own worker processes (pipeline.extract.pool)
         return guarded("extract", crawl_result, lambda: tasks.extract(crawl_result, run_id))
 
 
@@ -211,7 +211,7 @@ def deduplicate_and_publish(
         raise AirflowSkipException("nothing to publish: no partition was extracted")
     run_id = str(context["run_id"])
     with library_environment():
-        from pipeline import tasks
+        from pipeline.run import tasks
 
         try:
             summaries = list(tasks.deduplicate_and_publish(results, run_id))
@@ -243,7 +243,7 @@ def report(plan_items: list[Item] | None, published: list[Item] | None,
     failures = [f for f in collect_failures(ti, (CRAWL_TASK, EXTRACT_TASK, PUBLISH_TASK))
                 if (str(f.get("site")), str(f.get("date"))) not in done_keys]
     with library_environment():
-        from pipeline import tasks
+        from pipeline.run import tasks
 
         key = tasks.report(run_id, planned, done, failures, kind=kind or run_kind(context))
     missing = [i for i in planned if (str(i.get("site")), str(i.get("date"))) not in done_keys]

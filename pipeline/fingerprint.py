@@ -11,7 +11,7 @@
   removed paragraph, a changed headline) move up to about 10 bits; different stories on the
   same event stay 13 or more bits apart.
 - A second, independently seeded SimHash (``seed=1``) is kept in the dedup index only: a
-  near-duplicate must be close in both (see :mod:`pipeline.dedup_index`).
+  near-duplicate must be close in both (see :mod:`pipeline.dedup.index`).
 """
 
 from __future__ import annotations

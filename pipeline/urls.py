@@ -4,7 +4,7 @@ The canonical form lowercases scheme and host, drops default ports, fragments an
 parameters (``utm_*``, ``fbclid``, ``gclid``, ...), sorts the remaining query parameters and
 maps AMP variants (``/amp/`` path segments, ``.amp`` / ``.amp.html`` suffixes, ``amp=1``
 parameters, ``amp.`` hosts) to the regular page. Dedup uses it for article ids
-(:func:`pipeline.schema.article_id_for`).
+(:func:`pipeline.archive.schema.article_id_for`).
 
 Example:
     >>> canonicalize_url("HTTP://Example.COM:80/a/amp/?utm_source=x&b=2&a=1#top")

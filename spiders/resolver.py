@@ -2,7 +2,7 @@
 
 Installed as ``TWISTED_DNS_RESOLVER``, it sees every connection Twisted makes: host names and IP
 literals alike, the first request and every redirect target, with the port. Addresses that
-:class:`pipeline.netguard.NetGuard` refuses are dropped from the answer, so no packet is ever
+:class:`pipeline.crawl.netguard.NetGuard` refuses are dropped from the answer, so no packet is ever
 sent to them; a name with no address left fails like an unknown host.
 """
 
@@ -17,7 +17,7 @@ from scrapy.resolver import CachingHostnameResolver
 from twisted.internet.interfaces import IAddress, IHostResolution, IResolutionReceiver
 from zope.interface import provider  # type: ignore[import-untyped]
 
-from pipeline.netguard import NetGuard
+from pipeline.crawl.netguard import NetGuard
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler

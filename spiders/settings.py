@@ -1,14 +1,14 @@
 """Scrapy settings of newsarchive, with every default we set or define documented here.
 
-Values that ops configure come from :class:`pipeline.settings.Settings` (environment variables
-``NEWSARCHIVE_*``); this module only translates them. Everything can be overridden per run with
-``-s NAME=VALUE``. Tests turn the politeness delays off; the defaults below are polite.
+Values that ops configure come from :class:`pipeline.config.settings.Settings` (environment
+variables ``NEWSARCHIVE_*``); this module only translates them. Everything can be overridden per
+run with ``-s NAME=VALUE``. Tests turn the politeness delays off; the defaults below are polite.
 """
 
 from __future__ import annotations
 
 from pipeline import __version__
-from pipeline.settings import Settings
+from pipeline.config.settings import Settings
 
 _PIPELINE = Settings.from_env()
 

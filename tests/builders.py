@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 
-from pipeline.schema import ArticleRecord, RawPointer, article_id_for
-from pipeline.store import ArchiveStore
-from pipeline.warc import Exchange, WarcWriter
+from pipeline.archive.schema import ArticleRecord, RawPointer, article_id_for
+from pipeline.archive.store import ArchiveStore
+from pipeline.archive.warc import Exchange, WarcWriter
 
 DAY = dt.date(2024, 3, 1)
 

@@ -10,9 +10,9 @@ from pathlib import Path
 import boto3
 import pytest
 
-from pipeline.s3store import S3Store, make_client
-from pipeline.settings import Settings
-from pipeline.store import ArchiveStore, LocalStore
+from pipeline.archive.s3store import S3Store, make_client
+from pipeline.archive.store import ArchiveStore, LocalStore
+from pipeline.config.settings import Settings
 from tests import s3server
 from tests.demo_fixtures import demo  # noqa: F401 - session fixture of the crawl tests
 

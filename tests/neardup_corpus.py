@@ -645,8 +645,8 @@ def records_for(docs: list[Doc], options: object | None = None) -> list[object]:
     """Article records of the corpus documents, fetched one second apart in corpus order."""
     import datetime as dt
 
+    from pipeline.archive.schema import ArticleRecord, RawPointer, article_id_for
     from pipeline.fingerprint import DEFAULT_FINGERPRINT, content_hash, simhash
-    from pipeline.schema import ArticleRecord, RawPointer, article_id_for
 
     base = dt.datetime(2025, 5, 1, tzinfo=dt.UTC)
     opts = options or DEFAULT_FINGERPRINT
@@ -681,9 +681,9 @@ def evaluate(docs: list[Doc], max_distance: int, options: object | None = None) 
         precision, recall, flagged, positives, versions_ok (share of ``updated`` docs that got
         version 2), and recall per kind.
     """
-    from pipeline.dedup import decide
-    from pipeline.dedup_index import FingerprintIndex
-    from pipeline.schema import article_id_for
+    from pipeline.archive.schema import article_id_for
+    from pipeline.dedup.decision import decide
+    from pipeline.dedup.index import FingerprintIndex
 
     records = records_for(docs, options)
     outcome = decide(records, FingerprintIndex([], max_distance))  # type: ignore[arg-type]

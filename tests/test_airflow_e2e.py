@@ -21,20 +21,20 @@ from typing import Any
 
 import pytest
 
-from pipeline import tasks
+from pipeline.archive.layout import MANIFESTS, parse_manifest_key
+from pipeline.archive.partition import Manifest, sha256_hex
+from pipeline.archive.reader import iter_articles
+from pipeline.archive.runreport import list_runs, read_report
+from pipeline.archive.store import ArchiveStore, LocalStore
 from pipeline.demo import DemoServer, DemoWorld, sites_yaml
-from pipeline.layout import MANIFESTS, parse_manifest_key
-from pipeline.partition import Manifest, sha256_hex
-from pipeline.reader import iter_articles
-from pipeline.runreport import list_runs, read_report
-from pipeline.store import ArchiveStore, LocalStore
+from pipeline.run import tasks
 from tests.airflow_harness import AirflowHome, aws_connection_uri, free_port, services
 
 pytestmark = [
     pytest.mark.slow,
     pytest.mark.skipif(
         not all(hasattr(tasks, f) for f in ("extract", "deduplicate_and_publish")),
-        reason="pipeline.tasks.extract / deduplicate_and_publish not written yet"),
+        reason="pipeline.run.tasks.extract / deduplicate_and_publish not written yet"),
 ]
 
 NIGHTLY = "newsarchive_nightly"
@@ -279,7 +279,7 @@ def test_backfill_and_nightly_run_together(e2e: E2E) -> None:
 
 def test_s3_outage_mid_run_is_retried(e2e: E2E, s3: Any, s3_bucket: str,
                                       nightly: tuple[AirflowHome, LocalStore]) -> None:
-    from pipeline.s3store import S3Store
+    from pipeline.archive.s3store import S3Store
     from tests.conftest import s3_session, s3_settings
 
     url = f"s3://{s3_bucket}/archive"

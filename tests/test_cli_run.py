@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from pipeline.archive.reader import iter_articles
+from pipeline.archive.store import LocalStore
 from pipeline.cli import main
-from pipeline.reader import iter_articles
-from pipeline.store import LocalStore
 from tests.demo_fixtures import FAST, TODAY, Demo
 
 DAY = TODAY - dt.timedelta(days=1)

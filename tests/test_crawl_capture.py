@@ -9,9 +9,9 @@ import urllib.request
 from collections import Counter
 from pathlib import Path
 
-from pipeline.payloads import payload_index_key
-from pipeline.store import LocalStore
-from pipeline.warc_reader import iter_captures
+from pipeline.archive.payloads import payload_index_key
+from pipeline.archive.store import LocalStore
+from pipeline.archive.warc_reader import iter_captures
 from tests.demo_fixtures import ROOT, TODAY, Demo, crawl
 from tests.pywb_tool import cdx_index
 

@@ -7,7 +7,7 @@ import gzip
 
 import pytest
 
-from pipeline.candidates import (
+from pipeline.crawl.candidates import (
     Candidate,
     Window,
     date_from_url,
@@ -15,7 +15,7 @@ from pipeline.candidates import (
     span_from_url,
     with_url_date,
 )
-from pipeline.discovery import (
+from pipeline.crawl.discovery import (
     parse_feed,
     parse_listing,
     parse_sitemap,

@@ -19,7 +19,7 @@ import pytest
 from tests.airflow_harness import DAGS, DEDUP_POOL, ROOT
 
 HEAVY = ("scrapy", "twisted", "trafilatura", "pyarrow", "boto3", "botocore", "warcio", "lxml",
-         "pipeline.tasks", "pipeline.store", "pipeline.extraction")
+         "pipeline.run.tasks", "pipeline.archive.store", "pipeline.extract.extraction")
 """Modules a DAG file must not import at parse time (they load inside tasks)."""
 PARSE_SECONDS = 5.0
 """Upper bound of the DAG file's own import time (Airflow's import not counted), loose on

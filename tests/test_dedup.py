@@ -4,8 +4,11 @@ import random
 
 import numpy as np
 
-from pipeline.dedup import UNCHANGED_REFETCH, decide, deduplicate
-from pipeline.dedup_index import (
+from pipeline.archive.schema import ArticleRecord, RawPointer, article_id_for
+from pipeline.archive.store import LocalStore
+from pipeline.config.settings import Settings
+from pipeline.dedup.decision import UNCHANGED_REFETCH, decide, deduplicate
+from pipeline.dedup.index import (
     FingerprintIndex,
     IndexEntry,
     entries_from_parquet,
@@ -14,9 +17,6 @@ from pipeline.dedup_index import (
     load_index,
 )
 from pipeline.fingerprint import content_hash, simhash
-from pipeline.schema import ArticleRecord, RawPointer, article_id_for
-from pipeline.settings import Settings
-from pipeline.store import LocalStore
 
 T0 = dt.datetime(2025, 3, 1, 6, 0, tzinfo=dt.UTC)
 STORY = ("Engineers began repairing the old stone bridge over the river on Monday, closing it to "

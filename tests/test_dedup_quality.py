@@ -1,6 +1,6 @@
 """Near-duplicate precision and recall on the labelled corpus (goals 0.98 / 0.95)."""
 
-from pipeline.settings import Settings
+from pipeline.config.settings import Settings
 from tests.neardup_corpus import build_corpus, evaluate
 
 

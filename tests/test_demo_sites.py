@@ -12,8 +12,8 @@ import pytest
 
 from pipeline.cli import build_parser
 from pipeline.cli.demo_sites import run_serve
+from pipeline.crawl.discovery import parse_feed, parse_sitemap
 from pipeline.demo import DemoServer, DemoWorld
-from pipeline.discovery import parse_feed, parse_sitemap
 from tests.demo_fixtures import TODAY, Demo
 
 
@@ -131,7 +131,7 @@ def test_article_pages_weigh_what_real_news_pages_weigh() -> None:
     from lxml.html import fromstring
 
     from pipeline.demo.pages import article_page
-    from pipeline.extraction import extract_page
+    from pipeline.extract.extraction import extract_page
 
     world = DemoWorld(seed=3, today=TODAY, days=2, articles_per_day=12)
     fetched = dt.datetime.combine(TODAY + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
@@ -168,7 +168,7 @@ def test_prerendered_pages_are_the_pages_served_live() -> None:
 def test_visible_datelines_give_the_minute_of_publication() -> None:
     """City Ledger states its dates only in the visible dateline, with the time in UTC."""
     from pipeline.demo.pages import article_page
-    from pipeline.extraction import extract_page
+    from pipeline.extract.extraction import extract_page
 
     world = DemoWorld(seed=3, today=TODAY, days=2, articles_per_day=4)
     fetched = dt.datetime.combine(TODAY + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)

@@ -3,11 +3,11 @@ import gzip
 import json
 from collections import Counter
 
+from pipeline.archive.schema import ArticleRecord, RawPointer
+from pipeline.archive.warc_reader import Capture
 from pipeline.cli import main
-from pipeline.extract_pool import extract_captures, extract_many
-from pipeline.extraction import PageInput, Skip, extract_capture, extract_page
-from pipeline.schema import ArticleRecord, RawPointer
-from pipeline.warc_reader import Capture
+from pipeline.extract.extraction import PageInput, Skip, extract_capture, extract_page
+from pipeline.extract.pool import extract_captures, extract_many
 
 FETCHED = dt.datetime(2025, 3, 3, 12, 0, tzinfo=dt.UTC)
 PARAS = "".join(
@@ -113,7 +113,7 @@ def test_hostile_json_ld_is_ignored_not_fatal():
 
 
 def test_a_page_that_breaks_the_extractor_is_counted_and_logged(monkeypatch, caplog):
-    import pipeline.extract_pool as pool
+    import pipeline.extract.pool as pool
 
     real = pool.extract
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from benchmarks.extraction_quality import zyte_scores
-from pipeline.extraction import Skip, extract_page
+from pipeline.extract.extraction import Skip, extract_page
 
 DEVSET = Path(__file__).resolve().parents[2] / "shared" / "devset"
 pytestmark = pytest.mark.skipif(not (DEVSET / "zyte").is_dir(), reason="devset absent")

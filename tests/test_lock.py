@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import threading
 import time
 
 import pytest
 
-from pipeline import tasks
-from pipeline.lock import ArchiveLock, LockLost, LockTimeout
-from pipeline.parquet import write_records
-from pipeline.settings import Settings
-from pipeline.store import ArchiveStore, LocalStore
+from pipeline.archive.lock import ArchiveLock, LockLost, LockTimeout
+from pipeline.archive.parquet import write_records
+from pipeline.archive.store import ArchiveStore, LocalStore
+from pipeline.config.settings import Settings
+from pipeline.run import tasks
 from tests.builders import make_record
 
 
@@ -127,7 +128,7 @@ def test_dedup_step_waits_for_the_lock_and_commits_nothing_without_it(
         local_store: LocalStore) -> None:
     settings = Settings(archive_url=local_store.url, dedup_lock_wait=1)
     run = "manual__2024-03-02T000000Z"
-    key = tasks.staged_key(run, "a", tasks._day("2024-03-01"), "parquet")
+    key = tasks.staged_key(run, "a", dt.date(2024, 3, 1), "parquet")
     local_store.put(key, write_records([make_record(1, "a")]))
     item = {"site": "a", "date": "2024-03-01", "status": "extracted", "staged": key}
     with (ArchiveLock(local_store, "dedup", owner="scheduled__other", ttl=60),

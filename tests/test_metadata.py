@@ -2,8 +2,8 @@ import datetime as dt
 
 from lxml.html import fromstring
 
-from pipeline.evidence import collect_evidence
-from pipeline.metadata import clean_authors, resolve_metadata, strip_site_name
+from pipeline.extract.metadata.evidence import collect_evidence
+from pipeline.extract.metadata.resolve import clean_authors, resolve_metadata, strip_site_name
 
 FETCHED = dt.datetime(2025, 6, 1, tzinfo=dt.UTC)
 

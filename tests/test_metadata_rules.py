@@ -5,9 +5,9 @@ import datetime as dt
 import pytest
 from lxml.html import fromstring
 
-from pipeline.evidence import collect_evidence
-from pipeline.metadata import resolve_metadata
-from pipeline.shown_dates import labelled_dates
+from pipeline.extract.metadata.evidence import collect_evidence
+from pipeline.extract.metadata.resolve import resolve_metadata
+from pipeline.extract.metadata.shown_dates import labelled_dates
 
 FETCHED = dt.datetime(2025, 6, 1, tzinfo=dt.UTC)
 FILLER = "<p>" + "Some paragraph of the story. " * 30 + "</p>"

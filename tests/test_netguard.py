@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from pipeline.crawl.netguard import AllowRule, NetGuard, classify, host_is_ip_literal
 from pipeline.errors import ConfigError
-from pipeline.netguard import AllowRule, NetGuard, classify, host_is_ip_literal
 
 
 @pytest.mark.parametrize(("address", "kind"), [

@@ -1,4 +1,4 @@
-from pipeline.pagetype import PageSignals, classify_page
+from pipeline.extract.pagetype import PageSignals, classify_page
 
 
 def sig(**kw):
@@ -55,6 +55,6 @@ def test_listicle_with_itemlist_is_kept():
 
 
 def test_count_words_cjk():
-    from pipeline.pagetype import count_words
+    from pipeline.extract.pagetype import count_words
     assert count_words("two words") == 2
     assert count_words("先日、不正に改造したiPhoneを販売した") >= 8

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from pipeline.archive.partition import Manifest, publish_partition, read_manifest
+from pipeline.archive.reader import iter_articles
+from pipeline.archive.store import ArchiveStore, LocalStore
 from pipeline.errors import CorruptObject
-from pipeline.partition import Manifest, publish_partition, read_manifest
-from pipeline.reader import iter_articles
-from pipeline.store import ArchiveStore, LocalStore
 from tests.builders import DAY, archive_pages, make_record
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -67,8 +67,8 @@ def test_kill_between_objects_and_manifest(tmp_path: Path) -> None:
     publish_partition(store, "a", DAY, [make_record(n) for n in range(3)], run_id="r1")
     script = textwrap.dedent(f"""
         import os, signal
-        from pipeline.partition import publish_partition
-        from pipeline.store import LocalStore
+        from pipeline.archive.partition import publish_partition
+        from pipeline.archive.store import LocalStore
         from tests.builders import DAY, make_record
         store = LocalStore({str(store.root)!r})
         publish_partition(store, "a", DAY, [make_record(n) for n in range(10)], run_id="r2",

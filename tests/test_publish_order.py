@@ -5,11 +5,11 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
-from pipeline.publish import SiteBatch, publish_day, revise_later_days
-from pipeline.reader import iter_articles
-from pipeline.schema import ArticleRecord
-from pipeline.settings import Settings
-from pipeline.store import LocalStore
+from pipeline.archive.reader import iter_articles
+from pipeline.archive.schema import ArticleRecord
+from pipeline.archive.store import LocalStore
+from pipeline.config.settings import Settings
+from pipeline.run.publish import SiteBatch, publish_day, revise_later_days
 from tests.builders import make_record
 
 D1, D2 = dt.date(2024, 3, 1), dt.date(2024, 3, 2)

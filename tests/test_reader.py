@@ -13,11 +13,11 @@ import duckdb_ext  # type: ignore[import-not-found]
 import pyarrow.dataset as ds
 import pytest
 
+from pipeline.archive.partition import publish_partition
+from pipeline.archive.reader import fetch_raw, iter_articles
+from pipeline.archive.schema import ARTICLE_SCHEMA
+from pipeline.archive.store import ArchiveStore, LocalStore
 from pipeline.cli import main
-from pipeline.partition import publish_partition
-from pipeline.reader import fetch_raw, iter_articles
-from pipeline.schema import ARTICLE_SCHEMA
-from pipeline.store import ArchiveStore, LocalStore
 from tests.builders import DAY, archive_pages
 from tests.conftest import s3_settings
 from tests.s3server import S3Server
@@ -86,7 +86,7 @@ def test_pyarrow_and_duckdb_read_hive_partitions(tmp_path: Path) -> None:
 
 def test_duckdb_reads_committed_files_from_s3(s3: S3Server, s3_bucket: str) -> None:
     """The docs/archive.md recipe: DuckDB reads exactly the manifest-listed files over S3."""
-    from pipeline.s3store import S3Store
+    from pipeline.archive.s3store import S3Store
     from tests.conftest import s3_session
 
     store = S3Store(s3_bucket, "arch", s3_settings(s3), s3_session(s3))

@@ -7,8 +7,8 @@ import socket
 import boto3
 import pytest
 
+from pipeline.archive.s3store import S3Store
 from pipeline.errors import ArchiveAccessDenied, ArchiveUnavailable, ConfigError
-from pipeline.s3store import S3Store
 from tests.conftest import s3_session, s3_settings
 from tests.s3server import S3Server
 

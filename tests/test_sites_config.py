@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from pipeline.cli import main
+from pipeline.config.sites import bundled_sites_path, load_sites
 from pipeline.demo import DEFAULT_PORT, sites_yaml
 from pipeline.demo.world import SITES
 from pipeline.errors import ConfigError
-from pipeline.sites import bundled_sites_path, load_sites
 
 GOOD = """
 version: 1

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from pipeline.archive.s3store import S3Store
+from pipeline.archive.store import ArchiveStore, LocalStore, open_store
+from pipeline.config.settings import Settings
 from pipeline.errors import ArchiveError, ConfigError, ObjectNotFound
-from pipeline.s3store import S3Store
-from pipeline.settings import Settings
-from pipeline.store import ArchiveStore, LocalStore, open_store
 
 
 def test_put_get_roundtrip(store: ArchiveStore) -> None:

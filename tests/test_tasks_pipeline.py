@@ -13,12 +13,12 @@ from typing import Any
 
 import pytest
 
-from pipeline import tasks
-from pipeline.reader import iter_articles
-from pipeline.runreport import read_report
-from pipeline.schema import article_id_for
-from pipeline.settings import Settings
-from pipeline.store import ArchiveStore
+from pipeline.archive.reader import iter_articles
+from pipeline.archive.runreport import read_report
+from pipeline.archive.schema import article_id_for
+from pipeline.archive.store import ArchiveStore
+from pipeline.config.settings import Settings
+from pipeline.run import tasks
 from pipeline.urls import canonicalize_url as canonicalize
 from tests.conftest import s3_settings
 from tests.demo_fixtures import FAST, TODAY, Demo

@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
-from pipeline.store import ArchiveStore, LocalStore
-from pipeline.warc import Exchange, WarcWriter, payload_digest
-from pipeline.warc_reader import iter_captures, read_record
+from pipeline.archive.store import ArchiveStore, LocalStore
+from pipeline.archive.warc import Exchange, WarcWriter, payload_digest
+from pipeline.archive.warc_reader import iter_captures, read_record
 from tests.pywb_tool import cdx_index, wayback
 
 WARCIO = str(Path(sys.executable).with_name("warcio"))

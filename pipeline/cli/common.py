@@ -11,8 +11,8 @@ from typing import Any
 
 from tqdm import tqdm
 
+from pipeline.config.settings import Settings
 from pipeline.errors import NewsArchiveError
-from pipeline.settings import Settings
 
 
 def iso_date(text: str) -> dt.date:
@@ -79,9 +79,9 @@ def finish_run(
     failures: Sequence[dict[str, Any]], *, kind: str, settings: Settings,
 ) -> dict[str, Any]:
     """Deduplicate and publish what was extracted, write the run report, print and return it."""
-    from pipeline import tasks
-    from pipeline.runreport import format_report, read_report
-    from pipeline.store import open_store
+    from pipeline.archive.runreport import format_report, read_report
+    from pipeline.archive.store import open_store
+    from pipeline.run import tasks
 
     published = tasks.deduplicate_and_publish(extracted, run_id, settings=settings)
     tasks.report(run_id, plan_items, published, failures, kind=kind, settings=settings)

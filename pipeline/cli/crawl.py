@@ -9,12 +9,12 @@ import subprocess
 import sys
 from typing import Any
 
+from pipeline.archive.payloads import crawl_report_key
+from pipeline.archive.store import open_store
 from pipeline.cli.common import check_range, iso_date
-from pipeline.crawlproc import spider_command, spider_env
+from pipeline.config.settings import Settings
+from pipeline.crawl.process import spider_command, spider_env
 from pipeline.errors import ObjectNotFound
-from pipeline.payloads import crawl_report_key
-from pipeline.settings import Settings
-from pipeline.store import open_store
 
 
 def register(subparsers: Any) -> None:

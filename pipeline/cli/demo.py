@@ -6,7 +6,8 @@
    ``dags/`` folder, no examples): ``airflow db migrate`` and the ``newsarchive_dedup`` pool.
 3. Runs the nightly DAG for one day with ``airflow dags test`` into the archive (``./archive``
    or ``--archive``), showing the tasks as they run.
-4. Prints the run report and a sample of the archived articles (through ``pipeline.reader``).
+4. Prints the run report and a sample of the archived articles
+   (through ``pipeline.archive.reader``).
 
 Airflow is only ever run as a command here: the library does not import it.
 """
@@ -149,10 +150,10 @@ def _last_run_id(home: Path) -> str | None:
 
 
 def _print_results(archive: str, run_id: str | None, day: dt.date, sample: int) -> bool:
-    from pipeline.reader import iter_articles
-    from pipeline.runreport import format_report, read_report
-    from pipeline.settings import Settings
-    from pipeline.store import open_store
+    from pipeline.archive.reader import iter_articles
+    from pipeline.archive.runreport import format_report, read_report
+    from pipeline.archive.store import open_store
+    from pipeline.config.settings import Settings
 
     store = open_store(archive, Settings.from_env())
     ok = False

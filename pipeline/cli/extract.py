@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.cli.common import dumps
-from pipeline.extraction import PageInput, Skip, extract_details
+from pipeline.extract.extraction import PageInput, Skip, extract_details
 
 logger = logging.getLogger(__name__)
 

@@ -6,10 +6,10 @@ import argparse
 import sys
 from typing import Any
 
+from pipeline.archive.reader import fetch_raw, iter_articles
+from pipeline.archive.store import open_store
 from pipeline.cli.common import check_range, dumps, iso_date
-from pipeline.reader import fetch_raw, iter_articles
-from pipeline.settings import Settings
-from pipeline.store import open_store
+from pipeline.config.settings import Settings
 
 
 def register(subparsers: Any) -> None:

@@ -6,10 +6,10 @@ import argparse
 import json
 from typing import Any
 
+from pipeline.archive.runreport import format_report, list_runs, read_report
+from pipeline.archive.store import open_store
+from pipeline.config.settings import Settings
 from pipeline.errors import ConfigError
-from pipeline.runreport import format_report, list_runs, read_report
-from pipeline.settings import Settings
-from pipeline.store import open_store
 
 
 def register(subparsers: Any) -> None:

@@ -7,9 +7,9 @@ import datetime as dt
 import sys
 from typing import Any
 
-from pipeline import tasks
 from pipeline.cli.common import check_range, finish_run, for_each_partition, iso_date
-from pipeline.settings import Settings
+from pipeline.config.settings import Settings
+from pipeline.run import tasks
 
 
 def register(subparsers: Any) -> None:

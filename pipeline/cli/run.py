@@ -1,6 +1,6 @@
 """``newsarchive run``: the whole pipeline for a date range, without Airflow.
 
-The same task functions as the Airflow DAGs (:mod:`pipeline.tasks`), run one after the other in
+The same task functions as the Airflow DAGs (:mod:`pipeline.run.tasks`), run one after the other in
 this process (the crawls still run in their own processes), with a progress display. For
 schedules, retries and parallel workers, use the DAGs.
 """
@@ -11,9 +11,9 @@ import argparse
 import datetime as dt
 from typing import Any
 
-from pipeline import tasks
 from pipeline.cli.common import check_range, finish_run, for_each_partition, iso_date
-from pipeline.settings import Settings
+from pipeline.config.settings import Settings
+from pipeline.run import tasks
 
 
 def register(subparsers: Any) -> None:

@@ -6,8 +6,8 @@ import argparse
 import sys
 from typing import Any
 
-from pipeline.settings import Settings
-from pipeline.sites import load_sites
+from pipeline.config.settings import Settings
+from pipeline.config.sites import load_sites
 
 
 def register(subparsers: Any) -> None:

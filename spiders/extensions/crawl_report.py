@@ -17,9 +17,9 @@ from scrapy.exceptions import NotConfigured
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.threads import deferToThread
 
-from pipeline.payloads import crawl_report_key
-from pipeline.settings import Settings
-from pipeline.store import open_store
+from pipeline.archive.payloads import crawl_report_key
+from pipeline.archive.store import open_store
+from pipeline.config.settings import Settings
 from spiders.extensions.warc_capture import WarcCaptureExtension
 from spiders.resolver import REFUSED
 

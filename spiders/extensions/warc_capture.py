@@ -4,7 +4,7 @@ Files go to ``raw/site=<site>/date=<partition>/`` and are uploaded at each rollo
 close, so a killed crawl loses at most the open file. Writes and uploads run in one dedicated
 thread (the writer is not thread-safe, and boto3 blocks), never in the reactor. Payload digests
 of earlier crawls of the site are loaded at start (``known_payloads``, for revisit records) and
-this crawl's digests are saved at close (:mod:`pipeline.payloads`).
+this crawl's digests are saved at close (:mod:`pipeline.archive.payloads`).
 
 Needs the asyncio reactor (Scrapy's default). The spider supplies ``site_id``, ``partition``
 (a date) and ``run_id`` attributes.
@@ -25,12 +25,12 @@ from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.threads import deferToThreadPool
 from twisted.python.threadpool import ThreadPool
 
-from pipeline.layout import raw_prefix
-from pipeline.payloads import load_known_payloads, save_payloads
-from pipeline.schema import RawPointer
-from pipeline.settings import Settings
-from pipeline.store import ArchiveStore, open_store
-from pipeline.warc import Exchange, WarcWriter
+from pipeline.archive.layout import raw_prefix
+from pipeline.archive.payloads import load_known_payloads, save_payloads
+from pipeline.archive.schema import RawPointer
+from pipeline.archive.store import ArchiveStore, open_store
+from pipeline.archive.warc import Exchange, WarcWriter
+from pipeline.config.settings import Settings
 
 if TYPE_CHECKING:
     from scrapy import Spider

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 
-from pipeline.netguard import NetGuard, host_is_ip_literal
+from pipeline.crawl.netguard import NetGuard, host_is_ip_literal
 
 if TYPE_CHECKING:
     from scrapy import Request

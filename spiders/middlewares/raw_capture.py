@@ -3,7 +3,7 @@
 Placed next to the downloader (priority 950, above HttpCompressionMiddleware's 590 and
 RedirectMiddleware's 600), so its ``process_response`` runs first: it sees redirects, error
 responses, robots.txt and sitemap fetches, with Content-Encoding still applied to the body. It
-hands an :class:`pipeline.warc.Exchange` to :class:`spiders.extensions.warc_capture
+hands an :class:`pipeline.archive.warc.Exchange` to :class:`spiders.extensions.warc_capture
 .WarcCaptureExtension` and waits for the write (which runs in the extension's writer thread).
 Discovery evidence travels in ``request.meta["capture_metadata"]`` and becomes a WARC metadata
 record.
@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 from scrapy.exceptions import NotConfigured
 
-from pipeline.warc import Exchange
+from pipeline.archive.warc import Exchange
 from spiders.extensions.warc_capture import WarcCaptureExtension
 
 if TYPE_CHECKING:

@@ -5,7 +5,8 @@
 
 It walks the site's discovery sources (sitemaps, news sitemaps, robots.txt ``Sitemap:`` lines,
 feeds, listing pages, date archives), keeps the article links whose date evidence falls in the
-window (:meth:`pipeline.candidates.Window.judge`) and fetches each once. The crawl's output is the
+window
+(:meth:`pipeline.crawl.candidates.Window.judge`) and fetches each once. The crawl's output is the
 raw capture (WARC) and the crawl report; every skip and error is counted with a reason in the
 stats (``news/skipped/<reason>``, ``news/errors/<kind>``).
 """
@@ -26,21 +27,21 @@ from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
-from pipeline.candidates import (
+from pipeline.archive.layout import check_run_id
+from pipeline.config.sites import DiscoverySource, Site, load_sites
+from pipeline.crawl.candidates import (
     Candidate,
     Window,
     span_from_url,
     with_url_date,
 )
-from pipeline.discovery import (
+from pipeline.crawl.discovery import (
     parse_feed,
     parse_listing,
     parse_sitemap,
     robots_sitemaps,
 )
 from pipeline.errors import ConfigError
-from pipeline.layout import check_run_id
-from pipeline.sites import DiscoverySource, Site, load_sites
 from pipeline.urls import canonicalize_url, same_site
 from spiders.middlewares.netguard import ForbiddenAddress
 from spiders.middlewares.raw_capture import META_KEY

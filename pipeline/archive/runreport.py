@@ -1,0 +1,139 @@
+"""Run reports: what one run did, per site and per stage, and what failed and why.
+
+``runs/<run id>.json`` is written by the last task of every run (the nightly DAG, a backfill run,
+a reprocess run or ``newsarchive run``). Ops read it with ``newsarchive report``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from pipeline import __version__
+from pipeline.errors import CorruptObject
+from pipeline.archive.layout import RUNS, run_report_key
+from pipeline.archive.store import ArchiveStore
+
+REPORT_VERSION = 1
+
+
+def _item_key(item: Mapping[str, Any]) -> tuple[str, str]:
+    return (str(item.get("site")), str(item.get("date")))
+
+
+def build_report(
+    run_id: str,
+    plan_items: Iterable[Mapping[str, Any]],
+    results: Iterable[Mapping[str, Any] | None],
+    failures: Iterable[Mapping[str, Any]] = (),
+    *,
+    kind: str = "nightly",
+    invalid_sites: Iterable[Mapping[str, Any]] = (),
+) -> dict[str, Any]:
+    """Assemble the report of a run.
+
+    Args:
+        run_id: The run.
+        plan_items: Every (site, date) the run was meant to cover.
+        results: Per-partition summaries of the stages that succeeded (``None`` entries are
+            failed mapped tasks and are ignored).
+        failures: Known failures: ``{"site", "date", "stage", "error"}``.
+        kind: ``nightly``, ``backfill``, ``manual`` or ``reprocess``.
+        invalid_sites: Sites dropped at planning because their ``sites.yaml`` entry is invalid.
+
+    Returns:
+        The report document. A planned partition with no result and no recorded failure is
+        reported as failed with stage ``unknown``.
+    """
+    planned = [dict(i) for i in plan_items]
+    by_key: dict[tuple[str, str], dict[str, Any]] = {}
+    for result in results:
+        if result:
+            by_key.setdefault(_item_key(result), {}).update(result)
+    failed: dict[tuple[str, str], dict[str, Any]] = {_item_key(f): dict(f) for f in failures}
+    partitions = []
+    totals: Counter[str] = Counter()
+    for item in planned:
+        key = _item_key(item)
+        result = by_key.get(key)
+        if result is not None and key not in failed:
+            status = str(result.get("status", "published"))
+            entry: dict[str, Any] = {"site": key[0], "date": key[1], "status": status}
+            for name in ("counts", "manifest", "crawl"):
+                if name in result:
+                    entry[name] = result[name]
+            totals.update({k: int(v) for k, v in (result.get("counts") or {}).items()
+                           if isinstance(v, int | float)})
+        else:
+            failure = failed.get(key, {"stage": "unknown",
+                                       "error": "no result (task failed or was skipped)"})
+            entry = {"site": key[0], "date": key[1], "status": "failed",
+                     "stage": failure.get("stage"), "error": failure.get("error")}
+        partitions.append(entry)
+    statuses = Counter(p["status"] for p in partitions)
+    invalid = [dict(s) for s in invalid_sites]
+    return {
+        "report_version": REPORT_VERSION,
+        "run_id": run_id,
+        "kind": kind,
+        "software": f"newsarchive/{__version__}",
+        "ok": statuses.get("failed", 0) == 0 and not invalid,
+        "partitions_by_status": dict(sorted(statuses.items())),
+        "totals": dict(sorted(totals.items())),
+        "invalid_sites": invalid,
+        "partitions": sorted(partitions, key=lambda p: (p["date"], p["site"])),
+    }
+
+
+def write_report(store: ArchiveStore, report: Mapping[str, Any],
+                 finished_at: dt.datetime | None = None) -> str:
+    """Store a report under ``runs/<run id>.json``; returns the key."""
+    doc = dict(report)
+    if finished_at is not None:
+        doc["finished_at"] = finished_at.astimezone(dt.UTC).isoformat()
+    key = run_report_key(str(report["run_id"]))
+    store.put(key, (json.dumps(doc, indent=1, sort_keys=True) + "\n").encode(),
+              content_type="application/json")
+    return key
+
+
+def read_report(store: ArchiveStore, run_id: str) -> dict[str, Any]:
+    """Load the report of ``run_id``."""
+    key = run_report_key(run_id)
+    try:
+        doc = json.loads(store.get(key))
+    except ValueError as exc:
+        raise CorruptObject(f"{store.url}/{key}: not a run report ({exc})") from None
+    if not isinstance(doc, dict):
+        raise CorruptObject(f"{store.url}/{key}: not a run report")
+    return doc
+
+
+def list_runs(store: ArchiveStore) -> list[str]:
+    """Run ids with a report, oldest key first."""
+    return [o.key[len(RUNS) + 1:-len(".json")] for o in store.list(f"{RUNS}/")
+            if o.key.endswith(".json")]
+
+
+def format_report(report: Mapping[str, Any]) -> str:
+    """A human-readable summary of a report (for ``newsarchive report`` and the demo)."""
+    lines = [f"run {report['run_id']} ({report.get('kind', '?')}): "
+             f"{'OK' if report.get('ok') else 'FAILURES'}"]
+    statuses = ", ".join(f"{k} {v}" for k, v in report.get("partitions_by_status", {}).items())
+    lines.append(f"  partitions: {statuses or 'none'}")
+    totals = report.get("totals", {})
+    if totals:
+        lines.append("  totals: " + ", ".join(f"{k}={v}" for k, v in totals.items()))
+    for bad in report.get("invalid_sites", []):
+        lines.append(f"  invalid site {bad.get('site')}: {bad.get('error')}")
+    for part in report.get("partitions", []):
+        counts = part.get("counts") or {}
+        shown = ", ".join(f"{k}={v}" for k, v in sorted(counts.items()))
+        line = f"  {part['date']} {part['site']:<16} {part['status']:<10} {shown}"
+        if part["status"] == "failed":
+            line += f" [{part.get('stage')}] {part.get('error')}"
+        lines.append(line.rstrip())
+    return "\n".join(lines)

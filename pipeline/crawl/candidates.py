@@ -1,0 +1,160 @@
+"""Candidate article links with their date evidence, and the crawl's date window.
+
+A :class:`Candidate` is a link found by discovery (:mod:`pipeline.crawl.discovery`) with whatever
+date evidence its source gave (news sitemap, feed, teaser time, a date in the URL);
+:class:`Window` decides whether it belongs to the crawl's days.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from email.utils import parsedate_to_datetime
+
+_URL_DAY = re.compile(r"(?<!\d)((?:19|20)\d{2})([/_-])(0[1-9]|1[0-2])\2(0[1-9]|[12]\d|3[01])(?!\d)")
+_URL_MONTH = re.compile(r"(?<!\d)((?:19|20)\d{2})[/_-](0[1-9]|1[0-2])(?![\d])")
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A link found during discovery, with its date evidence.
+
+    Attributes:
+        url: Absolute URL.
+        source: Where the link was found (``news_sitemap``, ``sitemap``, ``feed``,
+            ``listing``, ``date_archive``, ``robots``).
+        published: Publication time stated by the source (news sitemap, feed, teaser, archive
+            day, or the date in the URL).
+        modified: Last modification stated by the source (sitemap ``lastmod``, Atom updated).
+        evidence: Which evidence gave ``published``: ``news_publication_date``, ``pubdate``,
+            ``teaser_time``, ``archive_day``, ``url_date`` or ``''``.
+        title: Title announced by the source, if any.
+    """
+
+    url: str
+    source: str
+    published: datetime | None = None
+    modified: datetime | None = None
+    evidence: str = ""
+    title: str = ""
+
+    def metadata(self) -> dict[str, str]:
+        """The evidence as WARC metadata fields.
+
+        They are the ``hint`` of :mod:`pipeline.extract.metadata.resolve`.
+        """
+        fields = {"source": self.source}
+        if self.published:
+            fields["published"] = self.published.isoformat()
+            fields["evidence"] = self.evidence
+        if self.modified:
+            fields["modified"] = self.modified.isoformat()
+        if self.title:
+            fields["title"] = self.title
+        return fields
+
+
+@dataclass(frozen=True)
+class Window:
+    """The crawl's date window, inclusive, in UTC days; ``today`` tells nightly from backfill."""
+
+    start: date
+    end: date
+    today: date
+
+    @property
+    def nightly(self) -> bool:
+        """Whether this is the current nightly window (it reaches yesterday or later)."""
+        return self.end >= self.today - timedelta(days=1)
+
+    def contains(self, when: datetime | date) -> bool:
+        """Whether a time (UTC) or a day falls in the window."""
+        day = when.astimezone(UTC).date() if isinstance(when, datetime) else when
+        return self.start <= day <= self.end
+
+    def days(self) -> Iterator[date]:
+        """Every day of the window, oldest first."""
+        day = self.start
+        while day <= self.end:
+            yield day
+            day += timedelta(days=1)
+
+    def judge(self, candidate: Candidate) -> str:
+        """Decide about a candidate.
+
+        Published in the window, or modified in the window, keeps it. A candidate with no date
+        evidence at all is kept only for the current nightly window (listing pages show what
+        is new), never for a backfill.
+
+        Returns:
+            ``''`` to keep it, else the reason to skip: ``out_of_window`` or
+            ``undated_in_backfill``.
+        """
+        if candidate.published is None and candidate.modified is None:
+            return "" if self.nightly else "undated_in_backfill"
+        for when in (candidate.published, candidate.modified):
+            if when is not None and self.contains(when):
+                return ""
+        return "out_of_window"
+
+    def may_hold(self, first: date, last: date) -> bool:
+        """Whether a span of days (a monthly sitemap, an archive page) overlaps the window."""
+        return first <= self.end and last >= self.start
+
+
+def parse_datetime(text: str | None) -> datetime | None:
+    """Parse W3C/ISO 8601 or RFC 822 dates into aware UTC datetimes (``None`` if unparsable).
+
+    A date without time means midnight UTC; a time without zone is taken as UTC.
+    """
+    if not text or not text.strip():
+        return None
+    raw = text.strip()
+    try:
+        value = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError:
+        try:
+            value = parsedate_to_datetime(raw)
+        except (TypeError, ValueError, IndexError):
+            return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
+
+
+def date_from_url(url: str) -> date | None:
+    """The publication day written in a URL path (``/2024/01/05/``, ``2024-01-05``), if any."""
+    match = _URL_DAY.search(url.split("?", 1)[0])
+    if not match:
+        return None
+    try:
+        return date(int(match[1]), int(match[3]), int(match[4]))
+    except ValueError:
+        return None
+
+
+def span_from_url(url: str) -> tuple[date, date] | None:
+    """The days a dated URL covers: one day (``2024-01-05``) or a month (``2024-01``)."""
+    day = date_from_url(url)
+    if day:
+        return day, day
+    match = _URL_MONTH.search(url.split("?", 1)[0])
+    if not match:
+        return None
+    first = date(int(match[1]), int(match[2]), 1)
+    last = (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+    return first, last
+
+
+def with_url_date(candidate: Candidate) -> Candidate:
+    """Add the URL's date as publication evidence when the source gave none."""
+    if candidate.published is not None:
+        return candidate
+    day = date_from_url(candidate.url)
+    if day is None:
+        return candidate
+    return Candidate(candidate.url, candidate.source,
+                     datetime(day.year, day.month, day.day, tzinfo=UTC), candidate.modified,
+                     "url_date", candidate.title)

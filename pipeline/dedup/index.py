@@ -1,0 +1,289 @@
+"""The persistent fingerprint index of the dedup stage, kept in the archive.
+
+Layout: one Parquet object per normalized partition and day,
+``index/fingerprints/date=<YYYY-MM-DD>/site=<site>.parquet``, holding one row per new row of
+that partition: (simhash, simhash2 uint64, article_id 16 bytes, content_hash 16 bytes, root
+16 bytes or null, version, fetched_at). A dedup run loads the objects of the last
+``dedup_window_days`` days *except those of the partitions it is rebuilding*, so a rerun of a
+partition never sees its own earlier entries as originals and decides the same.
+
+Near-duplicate lookup is the block technique of Manku, Jain and Das Sarma (WWW 2007),
+generalized with probes: the 64 bits are split into 4 blocks of 16, each block indexed in a
+sorted array. Two fingerprints within ``r`` bits differ in at most ``r // 4`` bits of some
+block (pigeonhole), so probing every value within ``r // 4`` bits of each query block finds
+every candidate (for ``r <= 3`` this is Manku's exact-block lookup). Candidates are then
+checked exactly, and also against the second, independently seeded SimHash (sum of both
+distances at most ``2 r``), which removes chance matches in a large index.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import itertools
+import logging
+from collections.abc import Collection, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from pipeline.archive.store import ArchiveStore
+from pipeline.errors import CorruptObject
+
+logger = logging.getLogger(__name__)
+
+INDEX_PREFIX = "index/fingerprints"
+BLOCKS = 4
+BLOCK_BITS = 16
+
+INDEX_SCHEMA = pa.schema([
+    pa.field("simhash", pa.uint64(), nullable=False),
+    pa.field("simhash2", pa.uint64(), nullable=False),
+    pa.field("article_id", pa.binary(16), nullable=False),
+    pa.field("content_hash", pa.binary(16), nullable=False),
+    pa.field("root", pa.binary(16)),
+    pa.field("version", pa.int32(), nullable=False),
+    pa.field("fetched_at", pa.timestamp("us", tz="UTC"), nullable=False),
+])
+"""Columns of one index object (content hash truncated to 128 bits)."""
+
+
+@dataclass(frozen=True)
+class IndexEntry:
+    """One fingerprinted row.
+
+    Attributes:
+        article_id: 32 hex characters.
+        content_hash: The first 32 hex characters (128 bits) of the record's content hash.
+        simhash: The record's 64-bit SimHash.
+        simhash2: The second, index-only SimHash (seed 1).
+        fetched_at: Fetch time (UTC).
+        version: The row's version.
+        duplicate_of: The original this row duplicates (already resolved to the root), or
+            ``None`` for an original.
+    """
+
+    article_id: str
+    content_hash: str
+    simhash: int
+    simhash2: int
+    fetched_at: dt.datetime
+    version: int = 1
+    duplicate_of: str | None = None
+
+    @property
+    def root(self) -> str:
+        """The article id a later duplicate of this entry points to."""
+        return self.duplicate_of or self.article_id
+
+    @property
+    def order_key(self) -> tuple[dt.datetime, str]:
+        """Deterministic "first" order: (fetched_at, article_id)."""
+        return self.fetched_at, self.article_id
+
+
+def index_key(day: dt.date, site: str) -> str:
+    """Key of the index object of one partition."""
+    return f"{INDEX_PREFIX}/date={day.isoformat()}/site={site}.parquet"
+
+
+def _probe_masks(errors: int) -> np.ndarray:
+    masks = [0]
+    for k in range(1, errors + 1):
+        for bits in itertools.combinations(range(BLOCK_BITS), k):
+            masks.append(sum(1 << b for b in bits))
+    return np.array(masks, dtype=np.uint64)
+
+
+class FingerprintIndex:
+    """Entries of the window in memory, with exact-text, article and near-duplicate lookups.
+
+    Entries added during a batch (:meth:`add`) are searched by a vectorized scan; the loaded
+    entries through the block index.
+    """
+
+    def __init__(self, entries: Iterable[IndexEntry], max_distance: int) -> None:
+        self.max_distance = max_distance
+        self.entries: list[IndexEntry] = list(entries)
+        self._by_hash: dict[str, list[int]] = {}
+        self._by_article: dict[str, list[int]] = {}
+        for i, entry in enumerate(self.entries):
+            self._remember(i, entry)
+        n = len(self.entries)
+        self._base = n
+        self._h1 = np.fromiter((e.simhash for e in self.entries), dtype=np.uint64, count=n)
+        self._h2 = np.fromiter((e.simhash2 for e in self.entries), dtype=np.uint64, count=n)
+        self._masks = _probe_masks(max_distance // BLOCKS)
+        self._blocks: list[tuple[np.ndarray, np.ndarray]] = []
+        for b in range(BLOCKS):
+            values = ((self._h1 >> np.uint64(b * BLOCK_BITS)) & np.uint64(0xFFFF)).astype(
+                np.uint16)
+            order = np.argsort(values, kind="stable").astype(np.uint32)
+            self._blocks.append((values[order], order))
+        self._new1 = np.zeros(64, dtype=np.uint64)
+        self._new2 = np.zeros(64, dtype=np.uint64)
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def _remember(self, i: int, entry: IndexEntry) -> None:
+        self._by_hash.setdefault(entry.content_hash[:32], []).append(i)
+        self._by_article.setdefault(entry.article_id, []).append(i)
+
+    def add(self, entry: IndexEntry) -> None:
+        """Add an entry decided in the current batch (visible to later lookups)."""
+        i = len(self.entries)
+        self.entries.append(entry)
+        self._remember(i, entry)
+        k = i - self._base
+        if k >= len(self._new1):
+            self._new1 = np.concatenate([self._new1, np.zeros_like(self._new1)])
+            self._new2 = np.concatenate([self._new2, np.zeros_like(self._new2)])
+        self._new1[k] = entry.simhash
+        self._new2[k] = entry.simhash2
+
+    def by_article(self, article_id: str) -> list[IndexEntry]:
+        """Earlier entries of the same article (other versions, re-fetches)."""
+        return [self.entries[i] for i in self._by_article.get(article_id, ())]
+
+    def by_content(self, content_hash: str) -> list[IndexEntry]:
+        """Entries with the same normalized text."""
+        return [self.entries[i] for i in self._by_hash.get(content_hash[:32], ())]
+
+    def near(self, simhash: int, simhash2: int) -> list[tuple[int, IndexEntry]]:
+        """Entries within the radius, as (distance of the first SimHash, entry).
+
+        Args:
+            simhash: The query's record SimHash.
+            simhash2: The query's second SimHash.
+
+        Returns:
+            Matches in index order.
+        """
+        q1, q2 = np.uint64(simhash), np.uint64(simhash2)
+        cands: list[np.ndarray] = []
+        for b, (values, order) in enumerate(self._blocks):
+            if not len(values):
+                break
+            block = (q1 >> np.uint64(b * BLOCK_BITS)) & np.uint64(0xFFFF)
+            probes = (self._masks ^ block).astype(np.uint16)
+            lo = np.searchsorted(values, probes, "left")
+            lens = np.searchsorted(values, probes, "right") - lo
+            total = int(lens.sum())
+            if total:
+                # positions lo[i] .. lo[i]+lens[i]-1 of every probe, without a Python loop
+                starts = np.repeat(lo - np.cumsum(lens) + lens, lens)
+                cands.append(order[starts + np.arange(total)])
+        found: list[tuple[int, IndexEntry]] = []
+        if cands:
+            idx = np.concatenate(cands)
+            matches = self._check(idx, self._h1[idx], self._h2[idx], q1, q2, 0)
+            seen: set[int] = set()
+            for d, i in matches:
+                if i not in seen:
+                    seen.add(i)
+                    found.append((d, self.entries[i]))
+        k = len(self.entries) - self._base
+        if k:
+            found += [(d, self.entries[i]) for d, i in self._check(
+                np.arange(k), self._new1[:k], self._new2[:k], q1, q2, self._base)]
+        return found
+
+    def _check(  # noqa: PLR0917 - internal vectorized helper
+        self, idx: np.ndarray, h1: np.ndarray, h2: np.ndarray, q1: np.uint64,
+               q2: np.uint64, offset: int) -> list[tuple[int, int]]:
+        d1 = np.bitwise_count(h1 ^ q1)
+        d2 = np.bitwise_count(h2 ^ q2)
+        ok = (d1 <= self.max_distance) & (d1.astype(np.int32) + d2 <= 2 * self.max_distance)
+        return [(int(d), int(i) + offset) for i, d in zip(idx[ok], d1[ok], strict=True)]
+
+
+# --- storage -----------------------------------------------------------------------------------
+
+def entries_to_parquet(entries: Iterable[IndexEntry]) -> bytes:
+    """Serialize entries as one index object."""
+    rows = list(entries)
+    table = pa.table({
+        "simhash": pa.array([e.simhash for e in rows], pa.uint64()),
+        "simhash2": pa.array([e.simhash2 for e in rows], pa.uint64()),
+        "article_id": pa.array([bytes.fromhex(e.article_id) for e in rows], pa.binary(16)),
+        "content_hash": pa.array([bytes.fromhex(e.content_hash[:32]) for e in rows],
+                                 pa.binary(16)),
+        "root": pa.array([bytes.fromhex(e.duplicate_of) if e.duplicate_of else None
+                          for e in rows], pa.binary(16)),
+        "version": pa.array([e.version for e in rows], pa.int32()),
+        "fetched_at": pa.array([e.fetched_at for e in rows], pa.timestamp("us", tz="UTC")),
+    }, schema=INDEX_SCHEMA)
+    sink = io.BytesIO()
+    pq.write_table(table, sink, compression="zstd", use_dictionary=["version"])
+    return sink.getvalue()
+
+
+def entries_from_parquet(data: bytes, where: str = "index object") -> list[IndexEntry]:
+    """Read the entries of one index object."""
+    try:
+        table = pq.read_table(io.BytesIO(data), use_threads=False)
+    except (pa.ArrowInvalid, OSError) as exc:
+        raise CorruptObject(f"{where}: not a readable index object: {exc}") from exc
+    cols = table.to_pydict()
+    return [
+        IndexEntry(
+            article_id=aid.hex(), content_hash=ch.hex(), simhash=h1, simhash2=h2,
+            fetched_at=fa if fa.tzinfo else fa.replace(tzinfo=dt.UTC), version=v,
+            duplicate_of=root.hex() if root else None,
+        )
+        for h1, h2, aid, ch, root, v, fa in zip(
+            cols["simhash"], cols["simhash2"], cols["article_id"], cols["content_hash"],
+            cols["root"], cols["version"], cols["fetched_at"], strict=True)
+    ]
+
+
+def window_days(day: dt.date, days: int) -> list[dt.date]:
+    """The logical dates a dedup run of ``day`` looks at: ``day`` and the ``days`` before."""
+    return [day - dt.timedelta(days=n) for n in range(days, -1, -1)]
+
+
+def _keys_in_window(store: ArchiveStore, day: dt.date, days: int,
+                    exclude_sites: Collection[str]) -> Iterator[str]:
+    for d in window_days(day, days):
+        for info in store.list(f"{INDEX_PREFIX}/date={d.isoformat()}/"):
+            if d == day and info.key in {index_key(day, s) for s in exclude_sites}:
+                continue  # our own partitions' earlier entries (a rerun)
+            if info.key.endswith(".parquet"):
+                yield info.key
+
+
+def load_index(store: ArchiveStore, day: dt.date, *, window: int, max_distance: int,
+               exclude_sites: Collection[str] = (), threads: int = 8) -> FingerprintIndex:
+    """Load the index entries of the window, leaving out the partitions being rebuilt.
+
+    Args:
+        store: The archive.
+        day: The run's logical date.
+        window: Days to look back (``Settings.dedup_window_days``).
+        max_distance: Near-duplicate radius (``Settings.simhash_max_distance``).
+        exclude_sites: Sites whose ``day`` partitions this run rebuilds.
+        threads: Parallel object reads (S3 latency).
+
+    Returns:
+        The index, entries in (date, key) order.
+    """
+    keys = sorted(_keys_in_window(store, day, window, exclude_sites))
+    with ThreadPoolExecutor(max(1, threads)) as pool:
+        blobs = list(pool.map(store.get, keys))
+    entries = [e for key, blob in zip(keys, blobs, strict=True)
+               for e in entries_from_parquet(blob, key)]
+    logger.info("dedup index: %d entries from %d objects (%s, %d days)", len(entries),
+                len(keys), day, window)
+    return FingerprintIndex(entries, max_distance)
+
+
+def save_entries(store: ArchiveStore, day: dt.date, site: str,
+                 entries: Iterable[IndexEntry]) -> str:
+    """Write (replace) the index object of one partition; returns its key."""
+    key = index_key(day, site)
+    store.put(key, entries_to_parquet(entries))
+    return key

@@ -1,0 +1,247 @@
+"""Decide a page's publication and modification dates from its evidence.
+
+The order of precedence is documented in :mod:`pipeline.extract.metadata.resolve`;
+the parsing and sanity
+checks of single values live in :mod:`pipeline.dates`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable, Iterator, Mapping
+
+from pipeline.dates import DateValue, date_from_url, date_value, plausible
+from pipeline.extract.metadata.evidence import Evidence
+from pipeline.extract.metadata.shown_dates import ShownDate, ShownDates, shown_dates
+from pipeline.extract.text import clean_space
+
+Fallback = Callable[[str], str | None]
+"""Lazily computed last-resort values by field name (``title``, ``author``, ``date``, ...)."""
+
+PUBLISHED_META = (
+    "article:published_time", "og:article:published_time", "article.published",
+    "datepublished", "published_time", "publishdate", "publish-date", "publish_date",
+    "pubdate", "date.publication", "dc.date.issued", "dcterms.issued", "dc.date",
+    "dcterms.created", "dc.date.created", "sailthru.date", "parsely-pub-date",
+    "cxenseparse:recs:publishtime", "og:published_time", "article:published", "date",
+)
+"""Meta keys holding the publication date, in order of trust."""
+
+MODIFIED_META = (
+    "article:modified_time", "og:updated_time", "datemodified", "modified_time",
+    "dcterms.modified", "dc.date.modified", "last-modified", "article:modified",
+)
+"""Meta keys holding the last modification date, in order of trust."""
+
+WEAK_META = frozenset({"date", "dc.date", "dcterms.created", "dc.date.created"})
+"""Generic meta keys that often carry a template or build date: confirmed like weak evidence."""
+
+WEBPAGE_TYPES = frozenset({"WebPage", "ItemPage", "AboutPage", "FAQPage", "QAPage"})
+"""JSON-LD types of the page as a whole (their dates are weak evidence: often the template's)."""
+
+
+def published_date(  # noqa: PLR0917 - internal helper of resolve_metadata
+    ev: Evidence, articles: list[Mapping[str, object]], pages: list[Mapping[str, object]],
+    url: str, fetched_at: dt.datetime | None, hint: Mapping[str, str] | None,
+    fallback: Fallback, shown: Callable[[], ShownDates],
+) -> DateValue | None:
+    """The publication date, in the documented order of precedence.
+
+    See :mod:`pipeline.extract.metadata.resolve`.
+
+    Args:
+        ev: The page's evidence.
+        articles: Its JSON-LD article objects.
+        pages: Its JSON-LD ``WebPage`` objects.
+        url: The page URL (a date in its path).
+        fetched_at: The fetch time: later dates are refused.
+        hint: Date evidence from discovery.
+        fallback: Last-resort values (``date``: htmldate).
+        shown: The dates the page shows its readers, computed on demand.
+
+    Returns:
+        The date with its source, or ``None``.
+    """
+    candidates = list(published_candidates(ev, articles, pages, url, fetched_at, hint))
+    header_days = {d.date for d in shown().header if d.label != "other"}
+    declared = next((c for c, strong in candidates if strong or c.value.date() in header_days),
+                    None)
+    if declared is None:  # htmldate last, and only when asked: it costs a walk of the page
+        found = date_value(fallback("date"), "htmldate", fetched_at)
+        declared = found if found and found.value.date() in header_days else None
+    elif not _is_shown(declared, shown()):
+        # declared publication dates that disagree (a template's stale JSON-LD against the
+        # meta tags): the one the byline shows is the page's
+        declared = next((c for c, strong in candidates
+                         if strong and c.value.date() in header_days), declared)
+    modified = modified_date(ev, articles, pages, fetched_at)
+    known = {c.value.date() for c in (declared, modified, date_from_url(url, fetched_at)) if c}
+    return _as_shown(declared, modified, shown(), known, fetched_at, _month_first(ev.html_lang))
+
+
+def _as_shown(  # noqa: PLR0917 - internal helper of published_date
+    declared: DateValue | None, modified: DateValue | None, shown: ShownDates,
+    known: set[dt.date], fetched_at: dt.datetime | None, month_first: bool,
+) -> DateValue | None:
+    """Reconcile the declared publication date with the dates the page shows its readers.
+
+    A date labelled "Published"/"Posted" in the byline area wins over a declared date of
+    another day (one day apart is the same moment in another time zone: the declared value
+    stays); so does a date labelled "Published" anywhere when the declared date is not shown
+    at all, and an unlabelled byline date when the page shows neither the declared
+    publication nor the declared modification (a migrated archive's import date, a
+    template's). A declared date otherwise stands ("Updated" dates are modifications). Without a
+    declared date: a byline date labelled "Published"; else one labelled "Originally
+    published" when no date is labelled "Published"; else the first byline date (unlabelled
+    or "Updated": the page's only dating), else a date labelled "Published" anywhere. An
+    ambiguous numeric date is read the way other evidence confirms, else by the page's
+    locale (month first for US English).
+    """
+    confirmed = known | shown.certain
+
+    def usable(d: ShownDate) -> bool:
+        if d.label == "other":
+            return False
+        if not d.ambiguous:
+            return True
+        other = dt.date(d.date.year, d.date.day, d.date.month)
+        if d.date in confirmed or other in confirmed:
+            return d.date in confirmed
+        return (d.reading == "month_first") == month_first
+
+    header = [d for d in shown.header if usable(d)]
+    labelled = [d for d in shown.published if usable(d)]
+    choice = next((d for d in header if d.label in ("original", "published")), None)
+    if declared is not None:
+        day = declared.value.date()
+        if choice is not None and (choice.date == day or (
+                declared.has_time and abs((choice.date - day).days) <= 1)):
+            return declared
+        if choice is None and labelled and day not in shown.anywhere:
+            choice = labelled[0]
+        if choice is None and not _is_shown(declared, shown) and not (
+                modified and _is_shown(modified, shown)):
+            choice = next((d for d in header if not d.label), None)
+        if choice is None:
+            return declared
+    elif choice is None:
+        posted = [d for d in labelled if d.label == "published"]
+        # "originally published on ..." dates the article before a re-publication: it beats
+        # unlabelled and "Updated" dates, not the page's own "Posted on"
+        choice = next((d for d in labelled if d.label == "original" and not posted), None)
+        if choice is None and not shown.month_only:
+            choice = next((d for d in header if d.label in ("", "updated")), None) or next(
+                iter(posted or labelled), None)
+    if choice is None:
+        return None
+    when = choice.moment or dt.datetime.combine(choice.date, dt.time(), tzinfo=dt.UTC)
+    if not plausible(when, fetched_at):
+        return declared
+    return DateValue(when, "page_text", has_time=choice.moment is not None)
+
+
+def _is_shown(value: DateValue, shown: ShownDates) -> bool:
+    """Whether the page shows the day of ``value`` (a day off for a moment: time zones)."""
+    day = value.value.date()
+    slack = dt.timedelta(days=1 if value.has_time else 0)
+    return any(day - slack <= d <= day + slack for d in shown.anywhere)
+
+
+def _month_first(lang: str | None) -> bool:
+    """Whether the page's locale writes numeric dates month first (US English)."""
+    parts = re.split(r"[-_]", (lang or "en").strip().lower())
+    return parts[0] == "en" and (len(parts) == 1 or parts[1] in ("us", "ph"))
+
+
+def published_candidates(  # noqa: PLR0917 - the inputs of published_date
+    ev: Evidence, articles: list[Mapping[str, object]], pages: list[Mapping[str, object]],
+    url: str, fetched_at: dt.datetime | None, hint: Mapping[str, str] | None,
+) -> Iterator[tuple[DateValue, bool]]:
+    """Declared publication dates in order of precedence, each with whether it is strong.
+
+    htmldate, the last resort, is not among them (:func:`published_date` asks it lazily).
+    The arguments are those of :func:`published_date`.
+
+    Yields:
+        ``(date, strong)``: weak dates (JSON-LD ``WebPage``, generic ``date`` meta) only
+        count when the page shows them.
+    """
+    for obj in articles:
+        for key in ("datePublished", "dateCreated"):
+            found = date_value(str_value(obj.get(key)), "jsonld", fetched_at)
+            if found:
+                yield found, True
+    for key in PUBLISHED_META:
+        for value in ev.meta.get(key, ()):
+            found = date_value(value, "meta:" + key, fetched_at)
+            if found:
+                yield found, key not in WEAK_META
+    for value in ev.itemprop_dates.get("datePublished", ()):
+        found = date_value(value, "microdata", fetched_at)
+        if found:
+            yield found, True
+    for obj in pages:
+        found = date_value(str_value(obj.get("datePublished")), "jsonld:webpage", fetched_at)
+        if found:
+            yield found, False
+    if hint:
+        hinted = hint.get("published") or hint.get("published_at") or hint.get("date")
+        found = date_value(hinted, "discovery:" + (hint.get("source") or "hint"), fetched_at)
+        if found:
+            yield found, True
+    found = date_from_url(url, fetched_at)
+    if found:
+        yield found, True
+
+
+def modified_date(
+    ev: Evidence, articles: list[Mapping[str, object]], pages: list[Mapping[str, object]],
+    fetched_at: dt.datetime | None,
+) -> DateValue | None:
+    """The declared last modification date: JSON-LD article, meta tags, microdata, WebPage."""
+    for obj in articles:
+        found = date_value(str_value(obj.get("dateModified")), "jsonld", fetched_at)
+        if found:
+            return found
+    for key in MODIFIED_META:
+        for value in ev.meta.get(key, ()):
+            found = date_value(value, "meta:" + key, fetched_at)
+            if found:
+                return found
+    for value in ev.itemprop_dates.get("dateModified", ()):
+        found = date_value(value, "microdata", fetched_at)
+        if found:
+            return found
+    for obj in pages:
+        found = date_value(str_value(obj.get("dateModified")), "jsonld:webpage", fetched_at)
+        if found:
+            return found
+    return None
+
+
+def lazy_dates(visible_text: Callable[[], str] | None,
+                headlines: list[str]) -> Callable[[], ShownDates]:
+    """The shown dates of the visible text, computed once and only when first asked for."""
+    cache: list[ShownDates] = []
+
+    def get() -> ShownDates:
+        if not cache:
+            text = clean_space(visible_text()) if visible_text else ""
+            cache.append(shown_dates(text, headlines))
+        return cache[0]
+
+    return get
+
+
+def meta_value(ev: Evidence, *keys: str) -> str | None:
+    """The first non-empty value of the meta ``keys``, in that order."""
+    found = ev.first_meta(*keys)
+    return found[1] if found else None
+
+
+def str_value(value: object) -> str | None:
+    """A JSON-LD value as a string (the first string of a list), else ``None``."""
+    if isinstance(value, list):
+        value = next((v for v in value if isinstance(v, str)), None)
+    return value if isinstance(value, str) else None

@@ -1,0 +1,99 @@
+"""The crawl step: one site in its own Scrapy process, WARCs straight into ``raw/``."""
+
+from __future__ import annotations
+
+import json
+import logging
+import subprocess
+from collections import Counter
+from collections.abc import Mapping
+from typing import Any
+
+from pipeline.archive.layout import check_run_id
+from pipeline.archive.partition import read_manifest
+from pipeline.archive.payloads import crawl_report_key
+from pipeline.config.settings import Settings
+from pipeline.crawl.process import spider_command, spider_env
+from pipeline.errors import NewsArchiveError
+from pipeline.run.plan import COMPLETE, archive_for, parse_day
+
+log = logging.getLogger(__name__)
+
+
+class CrawlFailed(NewsArchiveError):
+    """The crawl process failed as a whole (Airflow retries the task)."""
+
+
+def crawl(
+    item: Mapping[str, Any],
+    run_id: str,
+    page_cap: int | None = None,
+    force: bool = False,
+    *,
+    settings: Settings | None = None,
+    timeout: float | None = None,
+) -> dict[str, Any]:
+    """Crawl one site for one day with the news spider, in its own process.
+
+    Args:
+        item: ``{"site", "date"}`` from :func:`plan`.
+        run_id: The run (names the staging area).
+        page_cap: At most this many pages (default: the site's limits).
+        force: Crawl even when the partition is already committed.
+        settings: Settings (default: from the environment); passed to the crawl process through
+            its environment.
+        timeout: Seconds before the crawl process is stopped (default: none).
+
+    Returns:
+        ``{"site", "date", "status", "warc_keys", "stats"}``; status ``complete`` when the
+        partition was already committed and nothing was done.
+
+    Raises:
+        CrawlFailed: The spider process failed or wrote no report.
+    """
+    check_run_id(run_id)
+    store, settings = archive_for(settings)
+    site, day = str(item["site"]), parse_day(str(item["date"]))
+    result: dict[str, Any] = {"site": site, "date": day.isoformat()}
+    if not force and read_manifest(store, site, day) is not None:
+        log.info("%s %s already committed: nothing to crawl", site, day)
+        return {**result, "status": COMPLETE, "warc_keys": [], "stats": {}}
+    overrides = list(settings.crawl_settings)
+    if page_cap:
+        overrides.append(f"CLOSESPIDER_PAGECOUNT={int(page_cap)}")
+    args = spider_command(site, day, day, run_id=run_id, partition=day,
+                          today=settings.crawl_today or None,
+                          sites_file=settings.sites_file or None, overrides=overrides)
+    env = spider_env(settings)
+    timeout = timeout or settings.crawl_timeout
+    log.info("crawling %s for %s: %s", site, day, " ".join(args[2:]))
+    try:
+        proc = subprocess.run(args, env=env, timeout=timeout, check=False,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    except subprocess.TimeoutExpired as exc:
+        raise CrawlFailed(f"crawl of {site} for {day} did not finish in {timeout} s") from exc
+    tail = "\n".join(proc.stdout.splitlines()[-15:])
+    if proc.returncode != 0:
+        raise CrawlFailed(f"crawl of {site} for {day} exited with {proc.returncode}:\n{tail}")
+    key = crawl_report_key(run_id, site, day)
+    data = store.get_or_none(key)
+    if data is None:
+        raise CrawlFailed(f"crawl of {site} for {day} wrote no report ({key}):\n{tail}")
+    stats = json.loads(data)
+    return {**result, "status": "crawled", "warc_keys": list(stats.get("warc_keys", [])),
+            "stats": stats}
+
+
+def crawl_counts(report: Mapping[str, Any]) -> Counter[str]:
+    """Flat ``crawl:*`` counters from a crawl report (what the partition manifest records)."""
+    counts: Counter[str] = Counter()
+    if not report:
+        return counts
+    counts["crawl:discovered"] = int(report.get("discovered") or 0)
+    for name, value in (report.get("fetched") or {}).items():
+        counts[f"crawl:fetched_{name}"] = int(value)
+    for group in ("skipped", "errors", "refused"):
+        for name, value in (report.get(group) or {}).items():
+            if value:
+                counts[f"crawl:{group}:{name}"] = int(value)
+    return counts

@@ -1,0 +1,88 @@
+"""The extraction step: a partition's WARCs read back, records staged for the dedup step."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+from collections import Counter
+from collections.abc import Mapping
+from typing import Any
+
+from pipeline.archive.layout import check_run_id, raw_prefix, staging_prefix
+from pipeline.archive.partition import read_manifest
+from pipeline.archive.store import ArchiveStore
+from pipeline.config.settings import Settings
+from pipeline.run.crawl_step import crawl_counts
+from pipeline.run.plan import COMPLETE, archive_for, parse_day, sorted_counts
+
+log = logging.getLogger(__name__)
+
+
+def _raw_keys(store: ArchiveStore, site: str, day: dt.date) -> list[str]:
+    return [o.key for o in store.list(raw_prefix(site, day) + "/") if o.key.endswith(".warc.gz")]
+
+
+def staged_key(run_id: str, site: str, day: dt.date, suffix: str) -> str:
+    """Key of what extraction stages for the dedup step."""
+    return f"{staging_prefix(run_id)}/extracted/site={site}/date={day.isoformat()}.{suffix}"
+
+
+def extract(
+    crawl_result: Mapping[str, Any],
+    run_id: str,
+    *,
+    settings: Settings | None = None,
+) -> dict[str, Any]:
+    """Extract every capture of a partition's WARCs and stage the records for dedup.
+
+    All WARC files of the partition are read, not only this crawl's: a crawl attempt that died
+    after uploading some files loses nothing, and the dedup step folds re-fetches of the same
+    page into one row.
+
+    Args:
+        crawl_result: What :func:`crawl` (or :func:`reprocess_plan`) returned for the item.
+        run_id: The run.
+        settings: Settings (default: from the environment).
+
+    Returns:
+        ``{"site", "date", "status", "staged", "counts"}``; ``staged`` is the key of the
+        staged Parquet file (``None`` when the partition was already complete).
+    """
+    from pipeline.archive.parquet import write_records
+    from pipeline.archive.warc_reader import iter_captures
+    from pipeline.extract.pool import extract_captures
+
+    check_run_id(run_id)
+    store, settings = archive_for(settings)
+    site, day = str(crawl_result["site"]), parse_day(str(crawl_result["date"]))
+    result: dict[str, Any] = {"site": site, "date": day.isoformat()}
+    if crawl_result.get("status") == COMPLETE:
+        return {**result, "status": COMPLETE, "staged": None, "counts": {}}
+    counts: Counter[str] = Counter()
+    keys = _raw_keys(store, site, day)
+    counts["warc_files"] = len(keys)
+
+    def captures() -> Any:
+        for key in keys:
+            errors: Counter[str] = Counter()
+            for capture in iter_captures(store, key, errors=errors):
+                counts["captures"] += 1
+                yield capture
+            counts.update({f"warc:{k}": v for k, v in errors.items()})
+
+    records = list(extract_captures(captures(), site, workers=settings.extract_workers,
+                                    counts=counts))
+    data_key = staged_key(run_id, site, day, "parquet")
+    store.put(data_key, write_records(records), content_type="application/vnd.apache.parquet")
+    if crawl_result.get("stats"):
+        counts.update(crawl_counts(crawl_result["stats"]))
+    else:  # reprocessing: the crawl happened before, keep what its manifest recorded
+        previous = read_manifest(store, site, day)
+        if previous is not None:
+            counts.update({k: v for k, v in previous.counts.items() if k.startswith("crawl:")})
+    meta = {"site": site, "date": day.isoformat(), "counts": sorted_counts(counts)}
+    store.put(staged_key(run_id, site, day, "json"), json.dumps(meta).encode(),
+              content_type="application/json")
+    log.info("extracted %s %s: %s", site, day, dict(counts))
+    return {**result, "status": "extracted", "staged": data_key, "counts": sorted_counts(counts)}

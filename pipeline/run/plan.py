@@ -1,0 +1,124 @@
+"""Plan a run: the (site, date) items to crawl, or the partitions to reprocess.
+
+Every function of :mod:`pipeline.run` takes and returns JSON-serialisable values (they travel
+through XCom). An item whose partition already has a manifest is complete: without ``force`` the
+crawl, extraction and publish of that item do nothing, so running an interval again leaves a
+complete archive as it was.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Sequence
+from typing import Any
+
+from pipeline.archive.store import ArchiveStore, open_store
+from pipeline.config.settings import Settings
+from pipeline.config.sites import load_sites
+from pipeline.errors import ConfigError
+
+COMPLETE = "complete"
+"""Status of an item whose partition was already committed (nothing to do)."""
+
+
+def parse_day(value: str) -> dt.date:
+    """A ``YYYY-MM-DD`` day, or :class:`ConfigError` naming the bad value."""
+    try:
+        return dt.date.fromisoformat(value)
+    except (TypeError, ValueError):
+        raise ConfigError(f"{value!r} is not a date (expected YYYY-MM-DD)") from None
+
+
+def days_between(start: str, end: str) -> list[dt.date]:
+    """Every day from ``start`` to ``end`` inclusive."""
+    first, last = parse_day(start), parse_day(end)
+    if last < first:
+        raise ConfigError(f"end date {last} is before start date {first}")
+    return [first + dt.timedelta(days=n) for n in range((last - first).days + 1)]
+
+
+def archive_for(settings: Settings | None = None) -> tuple[ArchiveStore, Settings]:
+    """The archive store of ``settings`` (default: from the environment), and the settings."""
+    settings = settings or Settings.from_env()
+    return open_store(settings.archive_url, settings), settings
+
+
+def plan(
+    start: str,
+    end: str,
+    sites: Sequence[str] | None = None,
+    sites_file: str | None = None,
+) -> list[dict[str, Any]]:
+    """The (site, date) items of a run.
+
+    Args:
+        start: First date (``YYYY-MM-DD``).
+        end: Last date, inclusive.
+        sites: Only these site ids (default: every valid site of the file).
+        sites_file: ``sites.yaml`` path (default: the ``sites_file`` setting, else the bundled
+            demo file).
+
+    Returns:
+        ``[{"site": ..., "date": ...}, ...]`` ordered by date then site. Invalid site entries are
+        left out (they are reported by :func:`invalid_sites`), so one bad site never stops the
+        others.
+
+    Raises:
+        ConfigError: The file cannot be used at all, the dates are wrong, or a requested site is
+            unknown.
+    """
+    config = load_sites(sites_file or Settings.from_env().sites_file or None)
+    valid = [s.id for s in config.sites]
+    if not valid:
+        problems = "; ".join(str(e) for e in config.errors[:5]) or "it lists no sites"
+        raise ConfigError(f"{config.path}: no valid site to crawl: {problems}")
+    chosen = valid
+    if sites:
+        bad = [s for s in sites if s not in valid]
+        if bad and not any(e.site in bad for e in config.errors):
+            raise ConfigError(
+                f"{config.path}: unknown site(s) {', '.join(bad)} (valid: {', '.join(valid)})"
+            )
+        chosen = [s for s in sites if s in valid]
+    return [{"site": site, "date": day.isoformat()}
+            for day in days_between(start, end) for site in chosen]
+
+
+def invalid_sites(sites_file: str | None = None) -> list[dict[str, str]]:
+    """The sites of the file dropped because their entry is invalid, with the problems."""
+    config = load_sites(sites_file or Settings.from_env().sites_file or None)
+    problems: dict[str, list[str]] = {}
+    for error in config.errors:
+        problems.setdefault(error.site, []).append(f"{error.field}: {error.message}")
+    return [{"site": site, "error": "; ".join(msgs)} for site, msgs in sorted(problems.items())]
+
+
+def reprocess_plan(
+    start: str, end: str, sites: Sequence[str] | None = None,
+    *, settings: Settings | None = None,
+) -> list[dict[str, Any]]:
+    """Items for every partition in range that has raw WARCs (reprocessing needs no crawl)."""
+    store, _ = archive_for(settings)
+    wanted = set(sites) if sites else None
+    days = {day.isoformat() for day in days_between(start, end)}
+    # one listing of raw/ for the whole range, grouped by partition
+    found: dict[tuple[str, str], list[str]] = {}
+    for info in store.list("raw/site="):
+        parts = info.key.split("/")
+        if len(parts) < 4 or not parts[2].startswith("date="):
+            continue
+        site, day = parts[1].removeprefix("site="), parts[2].removeprefix("date=")
+        if day in days and (wanted is None or site in wanted):
+            keys = found.setdefault((day, site), [])
+            if info.key.endswith(".warc.gz"):
+                keys.append(info.key)
+    return [{"site": site, "date": day, "status": "reprocess", "warc_keys": keys}
+            for (day, site), keys in sorted(found.items())]
+
+
+def sorted_counts(counter: Counter[str]) -> dict[str, int]:
+    """Counters as a plain, key-sorted dict (JSON and XCom friendly)."""
+    return {k: int(v) for k, v in sorted(counter.items())}
+
+
