@@ -3,8 +3,9 @@
 #
 # Creates .venv and installs the project under constraints.txt (scripts/bootstrap.sh), installs
 # the Debian packages of the real S3 server (Ceph RGW) and the compose checker, and pywb (the
-# replay tool the WARC files are checked with, in .venv-pywb), then runs ruff,
-# mypy and pytest. The S3 server is started by the tests themselves (tests/s3server.py).
+# replay tool the WARC files are checked with, in .venv-pywb), then runs ruff, mypy, the import
+# contracts (import-linter) and pytest. The S3 server is started by the tests themselves
+# (benchmarks/support/s3server.py).
 # Extra arguments go to pytest: scripts/test.sh -k warc -x
 set -Eeuo pipefail
 cd "$(dirname "$0")/.."
@@ -17,6 +18,8 @@ echo "== ruff" >&2
 ruff check .
 echo "== mypy" >&2
 mypy
+echo "== import contracts (setup.cfg [importlinter], docs/architecture.md)" >&2
+lint-imports --no-cache
 echo "== pytest" >&2
 set +e
 python -m pytest "$@"

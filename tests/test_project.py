@@ -34,3 +34,35 @@ def test_pipeline_imports_neither_airflow_nor_scrapy() -> None:
 def test_configuration_docs_are_current() -> None:
     doc = (ROOT / "docs" / "configuration.md").read_text()
     assert doc == markdown_table(), "run: newsarchive config --markdown > docs/configuration.md"
+
+
+def code_files(*folders: str) -> list[Path]:
+    return sorted(p for folder in folders for p in (ROOT / folder).rglob("*.py"))
+
+
+def test_modules_stay_small() -> None:
+    # docs/architecture.md: modules are nouns for one concern; past 350 lines, split by concern
+    long = {str(p.relative_to(ROOT)): n for p in code_files("pipeline", "spiders", "dags")
+            if (n := len(p.read_text().splitlines())) > 350}
+    assert long == {}
+
+
+def test_pipeline_top_level_is_stages_and_a_small_foundation() -> None:
+    top = sorted(p.name for p in (ROOT / "pipeline").glob("*.py"))
+    stages = sorted(p.parent.name for p in (ROOT / "pipeline").glob("*/__init__.py"))
+    assert len(top) <= 6, top
+    assert {"config", "archive", "crawl", "extract", "dedup", "run"} <= set(stages)
+
+
+def test_benchmarks_do_not_import_tests() -> None:
+    offenders = [str(p.relative_to(ROOT)) for p in code_files("benchmarks")
+                 if "tests" in imported_roots(p)]
+    assert offenders == []
+
+
+def test_no_import_path_patches() -> None:
+    # the project is installed (setup.cfg): nothing patches sys.path or PYTHONPATH to find it
+    offenders = [str(p.relative_to(ROOT)) for p in code_files("pipeline", "spiders", "dags",
+                                                               "benchmarks")
+                 if "sys.path.insert" in p.read_text() or '"PYTHONPATH"' in p.read_text()]
+    assert offenders == []
