@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import sys
 import tempfile
 import time
 import uuid
@@ -21,11 +20,10 @@ from pathlib import Path
 import boto3
 from boto3.s3.transfer import TransferConfig
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
 from pipeline.archive.s3store import S3Store, make_client
 from pipeline.config.settings import Settings
-from tests import s3server
+
+from support import s3server
 
 
 def main() -> None:

@@ -20,10 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from pipeline.demo import DemoServer, DemoWorld  # noqa: E402
+from pipeline.demo import DemoServer, DemoWorld
 
 TODAY = dt.date(2026, 3, 15)
 
@@ -70,7 +67,8 @@ def run_news(server: DemoServer, work: Path, start: dt.date, concurrency: int) -
                            "ROBOTSTXT_OBEY": "0"})]
     env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSARCHIVE_")}
     env["NEWSARCHIVE_ALLOWED_NETWORKS"] = ",".join(server.allowed_networks())
-    subprocess.run(cmd, cwd=ROOT, env=env, check=True)
+    env["SCRAPY_SETTINGS_MODULE"] = "spiders.settings"  # the installed project, from any cwd
+    subprocess.run(cmd, cwd=work, env=env, check=True)
     report = json.loads(next(archive.glob("staging/bench/crawl/*.json")).read_text())
     stats = report["stats"]
     started = dt.datetime.fromisoformat(stats["start_time"])

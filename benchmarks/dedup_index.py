@@ -14,15 +14,11 @@ import argparse
 import datetime as dt
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
-
-from pipeline.config.settings import Settings  # noqa: E402
-from pipeline.dedup.index import FingerprintIndex, IndexEntry, entries_to_parquet  # noqa: E402
+from pipeline.config.settings import Settings
+from pipeline.dedup.index import FingerprintIndex, IndexEntry, entries_to_parquet
 
 
 def main() -> int:

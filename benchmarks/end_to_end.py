@@ -12,7 +12,7 @@ Usage: ``.venv/bin/python benchmarks/end_to_end.py [--articles 5000] [--workers 
 2. Runs the nightly DAG for that day: crawl, extract, dedup, publish, report.
 
    - ``scheduler`` (default; the production set-up): a real scheduler, DAG processor and API
-     server (``tests.airflow_harness.services``) with ``--parallelism`` LocalExecutor slots.
+     server (``support.airflow_harness.services``) with ``--parallelism`` LocalExecutor slots.
      Unpausing the DAG makes the scheduler create the nightly run for yesterday, where the
      mapped crawl -> extract groups of the sites run in parallel. Timed from the run's creation
      to its success (the ``dag_run`` row); the services are already up, as in production.
@@ -49,16 +49,15 @@ import time
 from collections import Counter
 from pathlib import Path
 
+from pipeline.archive.reader import iter_articles
+from pipeline.archive.store import LocalStore
+from pipeline.archive.warc_reader import iter_captures
+from pipeline.demo import DemoServer, DemoWorld, sites_yaml
+from pipeline.extract.pool import extract_captures
+
+from support.airflow_harness import AirflowHome, services
+
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
-
-from pipeline.archive.reader import iter_articles  # noqa: E402
-from pipeline.archive.store import LocalStore  # noqa: E402
-from pipeline.archive.warc_reader import iter_captures  # noqa: E402
-from pipeline.demo import DemoServer, DemoWorld, sites_yaml  # noqa: E402
-from pipeline.extract.pool import extract_captures  # noqa: E402
-from tests.airflow_harness import AirflowHome, services  # noqa: E402
-
 NIGHTLY = "newsarchive_nightly"
 SITES = 3
 FAST = ("    politeness: {download_delay: 0.001, concurrency: 16, autothrottle_target: 16}\n"

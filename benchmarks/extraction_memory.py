@@ -13,12 +13,8 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
-import sys
 import time
 from collections.abc import Iterator
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from pipeline.demo import DemoWorld
 from pipeline.demo.pages import article_page

@@ -44,7 +44,6 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
 
 FETCHED_AT = dt.datetime(2026, 4, 4, tzinfo=dt.UTC)
 """The crawl date passed to the stage: the WCXB release date, after every page was cached."""

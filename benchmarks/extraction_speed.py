@@ -24,12 +24,10 @@ import sys
 import time
 from pathlib import Path
 
+from pipeline.extract.extraction import PageInput, extract
+from pipeline.extract.pool import extract_many
+
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
-
-from pipeline.extract.extraction import PageInput, extract  # noqa: E402
-from pipeline.extract.pool import extract_many  # noqa: E402
-
 FETCHED_AT = dt.datetime(2026, 4, 4, tzinfo=dt.UTC)
 WARM_UP_PAGES = 60
 """Devset pages after the measured ones that both loops run first, untimed."""

@@ -1,4 +1,4 @@
-"""Near-duplicate quality on the project's labelled corpus (tests/neardup_corpus.py).
+"""Near-duplicate quality on the project's labelled corpus (benchmarks/support/neardup_corpus.py).
 
 Usage: ``.venv/bin/python benchmarks/neardup_quality.py [--stories 120]``
 
@@ -10,14 +10,11 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
+from pipeline.config.settings import Settings
+from pipeline.fingerprint import FingerprintOptions
 
-from pipeline.config.settings import Settings  # noqa: E402
-from pipeline.fingerprint import FingerprintOptions  # noqa: E402
-from tests.neardup_corpus import build_corpus, evaluate  # noqa: E402
+from support.neardup_corpus import build_corpus, evaluate
 
 FEATURES = {
     "words 1+log tf (default)": FingerprintOptions(),

@@ -42,9 +42,6 @@ SITES_FILE_VARIABLE = "newsarchive_sites_file"
 """Airflow Variable holding the path of ``sites.yaml`` on the workers."""
 AWS_CONN_ID = os.environ.get("NEWSARCHIVE_AWS_CONN_ID", "aws_default")
 """Airflow connection with the S3 credentials (amazon provider connection type ``aws``)."""
-DEDUP_POOL = "newsarchive_dedup"
-"""Pool with one slot: serializes the global dedup-and-publish step across concurrent runs.
-Create it once: ``airflow pools set newsarchive_dedup 1 "newsarchive dedup + publish"``."""
 TAGS = ["newsarchive"]
 
 RETRY_DELAY = timedelta(seconds=float(os.environ.get("NEWSARCHIVE_AIRFLOW_RETRY_DELAY", "300")))
@@ -144,7 +141,9 @@ def task_environment() -> dict[str, str]:
 def library_environment() -> Iterator[None]:
     """Export :func:`task_environment` while the block runs, then restore the environment.
 
-    Restoring matters when several tasks share one process (``airflow dags test``).
+    Restoring matters when several tasks share one process (``airflow dags test``). Inside the
+    block a task builds the library's ``Settings`` from this environment and passes them down;
+    the crawl process it starts inherits the environment (S3 keys).
     """
     values = task_environment()
     saved = {name: os.environ.get(name) for name in values}

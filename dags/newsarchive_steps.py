@@ -1,6 +1,7 @@
 """TaskFlow tasks shared by the newsarchive DAGs: thin wrappers around ``pipeline.run.tasks``.
 
 Each task exports the archive configuration (:mod:`newsarchive_config`) into its environment,
+builds the library's settings from it once (:func:`library_settings`) and passes them down,
 imports the library lazily (nothing heavy at DAG parse time) and hands archive keys, never data,
 to the next task. Mapped tasks catch nothing: a failure is recorded as an XCom ``failure``
 (site, date, stage, error) for the run report and raised again, so Airflow retries the item on its
@@ -17,7 +18,9 @@ from typing import Any, TypeVar
 from airflow.sdk import TriggerRule, get_current_context, task, task_group
 from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 from newsarchive_assets import NORMALIZED_ARCHIVE
-from newsarchive_config import DEDUP_POOL, archive_url, library_environment
+from newsarchive_config import library_environment
+
+from pipeline.config.settings import DEDUP_POOL, Settings
 
 log = logging.getLogger(__name__)
 
@@ -40,12 +43,9 @@ def _day(value: Any) -> dt.date:
         return value.astimezone(dt.UTC).date()
     if isinstance(value, dt.date):
         return value
-    from pipeline.errors import ConfigError
+    from pipeline.dates import parse_day
 
-    try:
-        return dt.date.fromisoformat(str(value))
-    except ValueError:
-        raise ConfigError(f"{value!r} is not a date (expected YYYY-MM-DD)") from None
+    return parse_day(str(value))
 
 
 def partition_window(context: Mapping[str, Any]) -> tuple[str, str]:
@@ -118,6 +118,15 @@ def collect_failures(ti: Any, task_ids: Iterable[str]) -> list[dict[str, Any]]:
     return list(found.values())
 
 
+def library_settings() -> Settings:
+    """The library's settings for this task, read from what :func:`library_environment` exported.
+
+    Called inside that block, and inside the work a task guards, so that a bad setting is
+    recorded as the item's failure like any other error of the library.
+    """
+    return Settings.from_env()
+
+
 def _label(context: Any, item: Mapping[str, Any]) -> None:
     """Name the mapped task instance ``<site> <date>`` in the UI (``map_index_template``)."""
     context["partition_label"] = f"{item.get('site')} {item.get('date')}"
@@ -134,7 +143,7 @@ def plan_nightly() -> list[Item]:
     with library_environment():
         from pipeline.run import tasks
 
-        items = tasks.plan(start, end, sites=sites)
+        items = tasks.plan(start, end, sites=sites, sites_file=library_settings().sites_file)
     log.info("%d items for %s..%s", len(items), start, end)
     return items
 
@@ -148,7 +157,7 @@ def plan_reprocess() -> list[Item]:
     with library_environment():
         from pipeline.run import tasks
 
-        items = tasks.reprocess_plan(start, end, sites=sites)
+        items = tasks.reprocess_plan(start, end, sites=sites, settings=library_settings())
     log.info("%d partitions to reprocess for %s..%s", len(items), start, end)
     return items
 
@@ -164,7 +173,7 @@ def crawl(item: Item) -> Item:
 
         return guarded("crawl", item, lambda: tasks.crawl(
             item, str(context["run_id"]), page_cap=params.get("page_cap") or None,
-            force=bool(params.get("force"))))
+            force=bool(params.get("force")), settings=library_settings()))
 
 
 @task(map_index_template="{{ partition_label }}")
@@ -181,7 +190,8 @@ def extract(crawl_result: Item) -> Item:
 
         run_id = str(context["run_id"])
         # the extraction pool starts its own worker processes (pipeline.extract.pool)
-        return guarded("extract", crawl_result, lambda: tasks.extract(crawl_result, run_id))
+        return guarded("extract", crawl_result, lambda: tasks.extract(
+            crawl_result, run_id, settings=library_settings()))
 
 
 @task_group(group_id="partition")
@@ -198,7 +208,7 @@ def deduplicate_and_publish(
     """The run's one global step: dedup decisions over all staged records, then publish.
 
     Runs with whatever extracted successfully (trigger rule ``all_done``); skipped when nothing
-    did. Serialized across runs by the one-slot pool :data:`newsarchive_config.DEDUP_POOL`
+    did. Serialized across runs by the one-slot pool :data:`pipeline.config.settings.DEDUP_POOL`
     (and, in the library, by the archive's dedup lock, which runs outside Airflow honour too).
     Emits an event of :data:`NORMALIZED_ARCHIVE` naming the partitions.
     """
@@ -214,12 +224,13 @@ def deduplicate_and_publish(
         from pipeline.run import tasks
 
         try:
-            summaries = list(tasks.deduplicate_and_publish(results, run_id))
+            settings = library_settings()
+            summaries = list(tasks.deduplicate_and_publish(results, run_id, settings=settings))
         except Exception as exc:
             record_failures(results, "publish", exc)  # every partition waited on this step
             raise
         context["outlet_events"][NORMALIZED_ARCHIVE].extra = {
-            "run_id": run_id, "archive_url": archive_url() or "./archive",
+            "run_id": run_id, "archive_url": settings.archive_url,
             "partitions": [{k: s.get(k) for k in ("site", "date", "status")}
                            for s in summaries if isinstance(s, Mapping)],
         }
@@ -245,7 +256,8 @@ def report(plan_items: list[Item] | None, published: list[Item] | None,
     with library_environment():
         from pipeline.run import tasks
 
-        key = tasks.report(run_id, planned, done, failures, kind=kind or run_kind(context))
+        key = tasks.report(run_id, planned, done, failures, kind=kind or run_kind(context),
+                           settings=library_settings())
     missing = [i for i in planned if (str(i.get("site")), str(i.get("date"))) not in done_keys]
     if plan_items is None:
         raise AirflowFailException(f"planning failed (see the plan task's log); report {key}")

@@ -1,8 +1,16 @@
-"""Parsing and sanity checks of the date evidence found in pages, URLs and discovery hints.
+"""Dates: days given as ``YYYY-MM-DD``, the date evidence of pages and hints, dates in URLs.
 
-A date is only trusted when it parses unambiguously and lies within plausible bounds: not before
-:data:`EARLIEST` and not after the fetch time (plus a day of clock and time zone slack). Values
-without a time zone are read as UTC; values without a time of day as midnight.
+Shared by every stage (crawl and extract both read dates from URLs), so there is one grammar:
+
+- :func:`parse_day` reads a ``YYYY-MM-DD`` day (command line, spider arguments, plan items,
+  archive keys) and raises :class:`~pipeline.errors.ConfigError` naming a bad value.
+- :func:`parse_date` reads a date or date-time as pages, feeds and sitemaps spell it.
+- :func:`day_from_url` and :func:`month_from_url` read a day or a month spelled in a URL path;
+  :func:`date_from_url` turns the day into date evidence for extraction.
+
+A date is only trusted as evidence when it parses unambiguously and lies within plausible bounds:
+not before :data:`EARLIEST` and not after the fetch time (plus a day of clock and time zone
+slack). Values without a time zone are read as UTC; values without a time of day as midnight.
 """
 
 from __future__ import annotations
@@ -10,10 +18,13 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 
 from dateutil import parser as dateutil_parser  # type: ignore[import-untyped]
+
+from pipeline.errors import ConfigError
 
 logger = logging.getLogger(__name__)
 
@@ -24,15 +35,19 @@ FUTURE_SLACK = dt.timedelta(days=1)
 """How far after the fetch time a date may lie (time zones, clock skew)."""
 
 _ISO_DATE = re.compile(r"^\s*(\d{4})-(\d{1,2})-(\d{1,2})")
-_URL_DATE_PATTERNS = (
-    # /2024/03/15/ or /2024-03-15/ or /2024_03_15
-    re.compile(r"(?<!\d)((?:19|20)\d{2})[/_-](0?[1-9]|1[0-2])[/_-](0?[1-9]|[12]\d|3[01])(?!\d)"),
-    # /2024/march/15/ (a month name as a path segment)
-    re.compile(r"/((?:19|20)\d{2})/([a-z]{3,9})/(0?[1-9]|[12]\d|3[01])(?=/|$)",
-               re.IGNORECASE),
-    # /20240315/ as a whole path segment or a leading part of one
-    re.compile(r"/((?:19|20)\d{2})(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])(?=[/_.-]|$)"),
-)
+
+# The grammar of dates in URL paths, in order of trust.
+_URL_DAY = re.compile(  # /2024/03/15/, /2024-03-15, story_2024_3_5 (numbers, separated)
+    r"(?<!\d)(?P<year>(?:19|20)\d{2})(?P<sep>[/_-])(?P<month>0?[1-9]|1[0-2])(?P<sep2>[/_-])"
+    r"(?P<day>0?[1-9]|[12]\d|3[01])(?!\d)")
+_URL_NAMED_MONTH = re.compile(  # /2024/march/15/ (a month name as a path segment)
+    r"/(?P<year>(?:19|20)\d{2})/(?P<month>[a-z]{3,9})/(?P<day>0?[1-9]|[12]\d|3[01])(?=/|$)",
+    re.IGNORECASE)
+_URL_COMPACT = re.compile(  # /20240315/ as a whole path segment or a leading part of one
+    r"/(?P<year>(?:19|20)\d{2})(?P<month>0[1-9]|1[0-2])(?P<day>0[1-9]|[12]\d|3[01])(?=[/_.-]|$)")
+_URL_DAY_FORMS = (_URL_DAY, _URL_NAMED_MONTH, _URL_COMPACT)
+_URL_MONTH = re.compile(  # /2024/03/, sitemap-2024-03.xml (a month, no day)
+    r"(?<!\d)(?P<year>(?:19|20)\d{2})[/_-](?P<month>0[1-9]|1[0-2])(?!\d)")
 
 
 @dataclass(frozen=True)
@@ -149,10 +164,104 @@ def date_value(text: str | None, source: str, fetched_at: dt.datetime | None) ->
     return DateValue(parsed[0], source, parsed[1])
 
 
-def date_from_url(url: str, fetched_at: dt.datetime | None) -> DateValue | None:
-    """A full date (year, month and day) spelled in the URL path, if any.
+def parse_day(text: str) -> dt.date:
+    """Read a day written ``YYYY-MM-DD`` (as :meth:`datetime.date.fromisoformat` reads it).
 
-    Year and month alone (``/2024/03/slug``) are not enough: the day would be invented.
+    Args:
+        text: The value, e.g. a command-line argument, a plan item's date, a key segment.
+
+    Returns:
+        The day.
+
+    Raises:
+        ConfigError: ``text`` is not a date; the message names the value.
+    """
+    try:
+        return dt.date.fromisoformat(text)
+    except (TypeError, ValueError):
+        raise ConfigError(f"{text!r} is not a date (expected YYYY-MM-DD)") from None
+
+
+def _url_path(url: str) -> str:
+    """The path of ``url`` (without scheme, host and query); the host never holds a date."""
+    path = url.split("://", 1)[-1]
+    path = path[path.find("/"):] if "/" in path else ""
+    return path.split("?", 1)[0]
+
+
+def _day_of(match: re.Match[str]) -> dt.date | None:
+    month_text = match["month"]
+    month = int(month_text) if month_text.isdigit() else MONTHS.get(month_text.casefold(), 0)
+    try:
+        return dt.date(int(match["year"]), month, int(match["day"]))
+    except ValueError:
+        return None
+
+
+def _url_days(url: str, *, strict: bool) -> Iterator[dt.date]:
+    """The valid days the URL path spells, most trusted form first (see :func:`day_from_url`)."""
+    path = _url_path(url)
+    if strict:
+        for match in _URL_DAY.finditer(path):
+            if match["sep"] == match["sep2"] and len(match["month"]) == len(match["day"]) == 2:
+                day = _day_of(match)
+                if day is not None:
+                    yield day
+                return  # only the first strict spelling counts
+        return
+    for pattern in _URL_DAY_FORMS:
+        first = pattern.search(path)  # only the first spelling of each form counts
+        day = _day_of(first) if first else None
+        if day is not None:
+            yield day
+
+
+def day_from_url(url: str, *, strict: bool = False) -> dt.date | None:
+    """The day (year, month and day) spelled in a URL path, if any.
+
+    The grammar, in order: numbers separated by ``/``, ``-`` or ``_`` (``/2024/03/15/``,
+    ``story-2024-3-5``), a month name as a path segment (``/2024/march/15/``, English, German,
+    French, Spanish or Italian), and eight digits at the start of a path segment
+    (``/20240315/``). Years run from 1900 to 2099. Year and month alone (``/2024/03/slug``) are
+    not a day: the day would be invented (see :func:`month_from_url`). The host and the query
+    are never read.
+
+    ``strict`` keeps only the first numeric spelling with one separator used twice and two-digit
+    month and day (``2024/03/15``, ``2024-03-15``): the crawl skips links on this date, so it
+    trusts only the unambiguous spelling; extraction, which weighs it against other evidence,
+    reads every form.
+
+    Args:
+        url: The URL (absolute, or a path).
+        strict: Read only the unambiguous numeric spelling.
+
+    Returns:
+        The first valid day, or ``None``.
+    """
+    return next(_url_days(url, strict=strict), None)
+
+
+def month_from_url(url: str) -> dt.date | None:
+    """The first day of a month spelled in a URL path (``/2024/03/``, ``sitemap-2024-03.xml``).
+
+    Numbers only, two-digit month, separated by ``/``, ``-`` or ``_``; the host and the query are
+    never read. Used for what a URL without a day covers (a monthly sitemap, an archive page).
+
+    Args:
+        url: The URL (absolute, or a path).
+
+    Returns:
+        The first day of the month, or ``None``.
+    """
+    match = _URL_MONTH.search(_url_path(url))
+    return dt.date(int(match["year"]), int(match["month"]), 1) if match else None
+
+
+def date_from_url(url: str, fetched_at: dt.datetime | None) -> DateValue | None:
+    """The day spelled in the URL path as date evidence, when plausible.
+
+    Reads every form of :func:`day_from_url` and keeps the first day :func:`plausible` for
+    ``fetched_at``.
 
     Args:
         url: The page URL.
@@ -161,19 +270,10 @@ def date_from_url(url: str, fetched_at: dt.datetime | None) -> DateValue | None:
     Returns:
         The date at midnight UTC with source ``url``, or ``None``.
     """
-    path = url.split("://", 1)[-1]
-    path = path[path.find("/"):] if "/" in path else ""
-    path = path.split("?", 1)[0]
-    for pattern in _URL_DATE_PATTERNS:
-        match = pattern.search(path)
-        if match:
-            month = int(match[2]) if match[2].isdigit() else MONTHS.get(match[2].casefold(), 0)
-            try:
-                value = dt.datetime(int(match[1]), month, int(match[3]), tzinfo=dt.UTC)
-            except ValueError:
-                continue
-            if plausible(value, fetched_at):
-                return DateValue(value, "url", has_time=False)
+    for day in _url_days(url, strict=False):
+        value = dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC)
+        if plausible(value, fetched_at):
+            return DateValue(value, "url", has_time=False)
     return None
 
 

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # s3-server.sh - throw-away single-node Ceph cluster + RADOS Gateway (S3) on loopback, for the
-# tests and benchmarks of newsarchive (started by tests/s3server.py; adapted from the team's
-# proven recipe). Extra commands for fault tests: rgw-stop / rgw-start stop and restart only the
-# S3 gateway (the cluster and its data stay), like an S3 endpoint going away mid-run.
+# tests and benchmarks of newsarchive (started by benchmarks/support/s3server.py; adapted from
+# the team's proven recipe). Extra commands for fault tests: rgw-stop / rgw-start stop and
+# restart only the S3 gateway (the cluster and its data stay), like an S3 endpoint going away
+# mid-run.
 #
 # Debian 12 (bookworm), Ceph 16.2.x (pacific) from Debian's own archive.
 # No systemd, no Docker, no cephadm.  One mon, one mgr (optional), one OSD

@@ -10,10 +10,10 @@ from pathlib import Path
 import boto3
 import pytest
 
+from benchmarks.support import s3server
 from pipeline.archive.s3store import S3Store, make_client
 from pipeline.archive.store import ArchiveStore, LocalStore
 from pipeline.config.settings import Settings
-from tests import s3server
 from tests.demo_fixtures import demo  # noqa: F401 - session fixture of the crawl tests
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")

@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.airflow_harness import free_port
+from benchmarks.support.airflow_harness import free_port
 from tests.demo_fixtures import ROOT
 
 PYWB_BIN = ROOT / ".venv-pywb" / "bin"

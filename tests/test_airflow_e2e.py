@@ -1,9 +1,10 @@
 """End to end with real Airflow: the DAGs crawl the demo sites into a local or S3 archive.
 
-Every run goes through the ``airflow`` CLI with a throw-away AIRFLOW_HOME (tests/airflow_harness):
-``airflow dags test`` for single runs, and a real scheduler + DAG processor + API server for
-``airflow backfill create`` and concurrent runs. The S3 archive is the real Ceph RGW of the test
-session, reached through the ``aws_default`` connection. Nothing leaves 127.0.0.1.
+Every run goes through the ``airflow`` CLI with a throw-away AIRFLOW_HOME
+(``benchmarks/support/airflow_harness.py``): ``airflow dags test`` for single runs, and a real
+scheduler + DAG processor + API server for ``airflow backfill create`` and concurrent runs. The
+S3 archive is the real Ceph RGW of the test session, reached through the ``aws_default``
+connection. Nothing leaves 127.0.0.1.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from typing import Any
 
 import pytest
 
+from benchmarks.support.airflow_harness import AirflowHome, aws_connection_uri, free_port, services
 from pipeline.archive.layout import MANIFESTS, parse_manifest_key
 from pipeline.archive.partition import Manifest, sha256_hex
 from pipeline.archive.reader import iter_articles
@@ -28,7 +30,6 @@ from pipeline.archive.runreport import list_runs, read_report
 from pipeline.archive.store import ArchiveStore, LocalStore
 from pipeline.demo import DemoServer, DemoWorld, sites_yaml
 from pipeline.run import tasks
-from tests.airflow_harness import AirflowHome, aws_connection_uri, free_port, services
 
 pytestmark = [
     pytest.mark.slow,

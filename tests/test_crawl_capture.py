@@ -9,7 +9,8 @@ import urllib.request
 from collections import Counter
 from pathlib import Path
 
-from pipeline.archive.payloads import payload_index_key
+from pipeline.archive.crawlreport import CrawlReport, read_crawl_report
+from pipeline.archive.layout import payload_index_key
 from pipeline.archive.store import LocalStore
 from pipeline.archive.warc_reader import iter_captures
 from tests.demo_fixtures import ROOT, TODAY, Demo, crawl
@@ -58,11 +59,16 @@ def test_warcs_hold_every_exchange_as_received(demo: Demo, tmp_path: Path) -> No
         assert capture.header("Content-Encoding") == "gzip"
         assert capture.raw_body == fetch_as_sent(capture.url)  # gzip bytes, as on the wire
         assert b"<h1>" in capture.body
-        assert capture.metadata["source"] == "news_sitemap"
-        assert capture.metadata["published"].startswith(str(YESTERDAY))
-        assert capture.metadata["site"] == "daily-courier"
+        meta = capture.metadata
+        assert meta is not None and meta.role == "article" and meta.source == "news_sitemap"
+        assert meta.published is not None and meta.published.date() == YESTERDAY
+        assert meta.site == "daily-courier"
     assert report["stats"]["warc/records"] == len(captures)
     assert (tmp_path / payload_index_key("daily-courier", YESTERDAY)).exists()
+    typed = read_crawl_report(store, f"test-daily-courier-{YESTERDAY}", "daily-courier",
+                              YESTERDAY)
+    assert typed is not None and typed.partition == YESTERDAY and typed.window is not None
+    assert typed.to_json() == report and CrawlReport.from_json(report) == typed
 
 
 def test_known_payloads_become_revisits(demo: Demo, tmp_path: Path) -> None:

@@ -10,7 +10,6 @@ import pytest
 from pipeline.crawl.candidates import (
     Candidate,
     Window,
-    date_from_url,
     parse_datetime,
     span_from_url,
     with_url_date,
@@ -21,6 +20,7 @@ from pipeline.crawl.discovery import (
     parse_sitemap,
     robots_sitemaps,
 )
+from pipeline.dates import day_from_url
 
 UTC = dt.UTC
 NEWS = b"""<?xml version="1.0"?>
@@ -104,10 +104,11 @@ def test_robots_sitemaps() -> None:
 
 
 def test_dates_in_urls() -> None:
-    assert date_from_url("https://n.example/2024/01/05/story") == dt.date(2024, 1, 5)
-    assert date_from_url("https://n.example/story-2024-01-05.html") == dt.date(2024, 1, 5)
-    assert date_from_url("https://n.example/2024/13/05/x") is None
-    assert date_from_url("https://n.example/story/120240105") is None
+    assert day_from_url("https://n.example/2024/01/05/story", strict=True) == dt.date(2024, 1, 5)
+    assert day_from_url("https://n.example/story-2024-01-05.html", strict=True) == \
+        dt.date(2024, 1, 5)
+    assert day_from_url("https://n.example/2024/13/05/x", strict=True) is None
+    assert day_from_url("https://n.example/story/120240105", strict=True) is None
     assert span_from_url("https://n.example/sitemaps/2024-02.xml") == \
         (dt.date(2024, 2, 1), dt.date(2024, 2, 29))
     dated = with_url_date(Candidate("https://n.example/2024/01/05/x", "sitemap"))

@@ -4,6 +4,7 @@ import random
 
 import numpy as np
 
+from pipeline.archive.layout import fingerprint_index_key
 from pipeline.archive.schema import ArticleRecord, RawPointer, article_id_for
 from pipeline.archive.store import LocalStore
 from pipeline.config.settings import Settings
@@ -13,7 +14,6 @@ from pipeline.dedup.index import (
     IndexEntry,
     entries_from_parquet,
     entries_to_parquet,
-    index_key,
     load_index,
 )
 from pipeline.fingerprint import content_hash, simhash
@@ -95,7 +95,7 @@ def test_persistent_index_rerun_is_deterministic(tmp_path):
     settings = Settings(dedup_window_days=30)
     day1, day2 = dt.date(2025, 3, 1), dt.date(2025, 3, 2)
     first = deduplicate(store, day1, [rec("https://a.example/1", STORY)], settings)
-    assert store.exists(index_key(day1, "a"))
+    assert store.exists(fingerprint_index_key(day1, "a"))
     batch = [rec("https://b.example/2", STORY, 60 * 24, site="b"),
              rec("https://b.example/3", OTHER, 60 * 24 + 1, site="b")]
     run1 = deduplicate(store, day2, batch, settings)

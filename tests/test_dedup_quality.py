@@ -1,7 +1,7 @@
 """Near-duplicate precision and recall on the labelled corpus (goals 0.98 / 0.95)."""
 
+from benchmarks.support.neardup_corpus import build_corpus, evaluate
 from pipeline.config.settings import Settings
-from tests.neardup_corpus import build_corpus, evaluate
 
 
 def test_neardup_precision_and_recall():

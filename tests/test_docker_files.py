@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.airflow_harness import DEDUP_POOL, ROOT
+from benchmarks.support.airflow_harness import DEDUP_POOL, ROOT
 
 HADOLINT = shutil.which("hadolint", path=str(Path(sys.executable).parent)) or shutil.which(
     "hadolint")

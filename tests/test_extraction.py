@@ -3,6 +3,7 @@ import gzip
 import json
 from collections import Counter
 
+from pipeline.archive.capture_metadata import CaptureMetadata
 from pipeline.archive.schema import ArticleRecord, RawPointer
 from pipeline.archive.warc_reader import Capture
 from pipeline.cli import main
@@ -27,10 +28,10 @@ LISTING = ("<html><head><title>World news</title></head><body><h1>World</h1>" + 
 
 
 def capture(body: bytes, url: str, status: int = 200, record_type: str = "response",
-            metadata: dict[str, str] | None = None) -> Capture:
+            metadata: CaptureMetadata | None = None) -> Capture:
     return Capture(url=url, status=status, headers=[("Content-Type", "text/html")], body=body,
                    raw_body=body, fetched_at=FETCHED, record_type=record_type,
-                   refers_to_uri=None, refers_to_date=None, metadata=metadata or {},
+                   refers_to_uri=None, refers_to_date=None, metadata=metadata,
                    pointer=RawPointer("raw/site=g/date=2025-03-03/x.warc.gz", 10, 99, "<urn:x>"))
 
 
@@ -67,8 +68,8 @@ def test_skips_have_reasons():
 
 def test_capture_with_discovery_hint():
     page = ARTICLE.replace(b'"datePublished": "2025-03-02T08:30:00+01:00",', b"")
-    r = extract_capture(capture(page, "https://g.example/a", metadata={
-        "published": "2025-03-01T20:00:00Z", "source": "news_sitemap"}), site="g")
+    r = extract_capture(capture(page, "https://g.example/a", metadata=CaptureMetadata(
+        source="news_sitemap", published=dt.datetime(2025, 3, 1, 20, tzinfo=dt.UTC))), site="g")
     assert isinstance(r, ArticleRecord)
     assert r.published_source == "discovery:news_sitemap"
     assert r.raw.offset == 10 and r.site == "g"

@@ -2,6 +2,7 @@ import datetime as dt
 
 from lxml.html import fromstring
 
+from pipeline.archive.capture_metadata import CaptureMetadata
 from pipeline.extract.metadata.evidence import collect_evidence
 from pipeline.extract.metadata.resolve import clean_authors, resolve_metadata, strip_site_name
 
@@ -90,7 +91,8 @@ def test_clean_authors():
 
 def test_date_precedence_hint_then_url():
     html = page("<title>A story about things</title>")
-    hint = {"published": "2025-05-20T06:00:00Z", "source": "news_sitemap"}
+    hint = CaptureMetadata(source="news_sitemap",
+                           published=dt.datetime(2025, 5, 20, 6, tzinfo=dt.UTC))
     m = meta_of(html, url="https://news.example/2025/05/19/story", hint=hint)
     assert m.published is not None and m.published.source == "discovery:news_sitemap"
     m = meta_of(html, url="https://news.example/2025/05/19/story")

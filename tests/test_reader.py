@@ -13,6 +13,7 @@ import duckdb_ext  # type: ignore[import-not-found]
 import pyarrow.dataset as ds
 import pytest
 
+from benchmarks.support.s3server import S3Server
 from pipeline.archive.partition import publish_partition
 from pipeline.archive.reader import fetch_raw, iter_articles
 from pipeline.archive.schema import ARTICLE_SCHEMA
@@ -20,7 +21,6 @@ from pipeline.archive.store import ArchiveStore, LocalStore
 from pipeline.cli import main
 from tests.builders import DAY, archive_pages
 from tests.conftest import s3_settings
-from tests.s3server import S3Server
 
 DAY2 = DAY + dt.timedelta(days=1)
 

@@ -7,10 +7,10 @@ import socket
 import boto3
 import pytest
 
+from benchmarks.support.s3server import S3Server
 from pipeline.archive.s3store import S3Store
 from pipeline.errors import ArchiveAccessDenied, ArchiveUnavailable, ConfigError
 from tests.conftest import s3_session, s3_settings
-from tests.s3server import S3Server
 
 
 def test_missing_bucket(s3: S3Server) -> None:

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from benchmarks.support.s3server import S3Server
 from pipeline.archive.reader import iter_articles
 from pipeline.archive.runreport import read_report
 from pipeline.archive.schema import article_id_for
@@ -22,7 +23,6 @@ from pipeline.run import tasks
 from pipeline.urls import canonicalize_url as canonicalize
 from tests.conftest import s3_settings
 from tests.demo_fixtures import FAST, TODAY, Demo
-from tests.s3server import S3Server
 
 SITES = ["daily-courier", "metro-wire", "city-ledger"]
 DAY = TODAY - dt.timedelta(days=1)

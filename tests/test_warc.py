@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
+from pipeline.archive.capture_metadata import CaptureMetadata
 from pipeline.archive.store import ArchiveStore, LocalStore
 from pipeline.archive.warc import Exchange, WarcWriter, payload_digest
 from pipeline.archive.warc_reader import iter_captures, read_record
@@ -20,11 +21,12 @@ from tests.pywb_tool import cdx_index, wayback
 
 WARCIO = str(Path(sys.executable).with_name("warcio"))
 T0 = dt.datetime(2024, 3, 1, 12, 0, tzinfo=dt.UTC)
+HINT = CaptureMetadata(source="news_sitemap", published=dt.datetime(2024, 3, 1, 8, tzinfo=dt.UTC))
 HTML = b"<html><head><title>T</title></head><body><p>" + b"story " * 200 + b"</p></body></html>"
 
 
 def exchange(url: str, body: bytes = HTML, *, gzipped: bool = False, status: int = 200,
-             metadata: dict[str, str] | None = None) -> Exchange:
+             metadata: CaptureMetadata | None = None) -> Exchange:
     headers = [("Content-Type", "text/html; charset=utf-8"), ("Transfer-Encoding", "chunked")]
     wire = gzip.compress(body, mtime=0) if gzipped else body
     if gzipped:
@@ -37,8 +39,7 @@ def exchange(url: str, body: bytes = HTML, *, gzipped: bool = False, status: int
 def test_roundtrip_keeps_wire_bytes_and_metadata(store: ArchiveStore) -> None:
     with WarcWriter(store, "raw/site=a/date=2024-03-01", max_bytes=1 << 30, name="crawl") as w:
         p1 = w.write(exchange("http://example.org/a", gzipped=True,
-                              metadata={"published": "2024-03-01T08:00:00Z",
-                                        "source": "news_sitemap"}))
+                              metadata=HINT))
         p2 = w.write(exchange("http://example.org/404", b"not here", status=404))
     assert w.keys == ["raw/site=a/date=2024-03-01/crawl-00001.warc.gz"]
     size, digest = w.file_digests[w.keys[0]]
@@ -50,13 +51,43 @@ def test_roundtrip_keeps_wire_bytes_and_metadata(store: ArchiveStore) -> None:
     assert first.body == HTML                                # decoded for extraction
     assert first.header("content-encoding") == "gzip"
     assert first.header("transfer-encoding") is None
-    assert first.metadata == {"published": "2024-03-01T08:00:00Z", "source": "news_sitemap"}
+    assert first.metadata == HINT
+    assert captures[1].metadata is None
     assert first.fetched_at == T0 and first.status == 200 and first.record_type == "response"
     assert captures[1].status == 404 and captures[1].body == b"not here"
     assert (first.pointer, captures[1].pointer) == (p1, p2)
     # one ranged read returns the same record
     again = read_record(store, p2)
     assert again.body == b"not here" and again.pointer == p2
+
+
+def test_metadata_record_fields(local_store: LocalStore) -> None:
+    meta = CaptureMetadata(
+        site="a", role="article", source="feed", published=T0 - dt.timedelta(hours=4),
+        evidence="pubdate", modified=T0, title="Two\n lines", discovered_on="http://example.org/f",
+        discovered_url="http://example.org/a?utm_source=f")
+    with WarcWriter(local_store, "raw/x", max_bytes=1 << 30, name="c") as w:
+        w.write(exchange("http://example.org/a", metadata=meta))
+        w.write(exchange("http://example.org/archive/2024/03/01/", metadata=CaptureMetadata(
+            site="a", role="date_archive", archive_day=T0.date())))
+    with open(local_store.root / w.keys[0], "rb") as fh:
+        bodies = [r.content_stream().read() for r in ArchiveIterator(fh)
+                  if r.rec_type == "metadata"]
+    # the field names and order every crawl has written
+    assert bodies == [
+        b"site: a\r\nrole: article\r\nsource: feed\r\npublished: 2024-03-01T08:00:00+00:00\r\n"
+        b"evidence: pubdate\r\nmodified: 2024-03-01T12:00:00+00:00\r\ntitle: Two lines\r\n"
+        b"discovered-on: http://example.org/f\r\n"
+        b"discovered-url: http://example.org/a?utm_source=f\r\n",
+        b"site: a\r\nrole: date_archive\r\narchive-day: 2024-03-01\r\n"]
+    captures = list(iter_captures(local_store, w.keys[0]))
+    assert [c.metadata for c in captures] == [dataclasses.replace(meta, title="Two lines"),
+                                              CaptureMetadata(site="a", role="date_archive",
+                                                              archive_day=T0.date())]
+    assert CaptureMetadata.from_warc_fields({}) is None
+    assert CaptureMetadata.from_warc_fields({"via": "http://x/", "hopsFromSeed": "L"}) is None
+    assert CaptureMetadata.from_warc_fields({"published": "2024-03-01"}) == CaptureMetadata(
+        published=dt.datetime(2024, 3, 1, tzinfo=dt.UTC))
 
 
 def test_identical_payload_becomes_revisit(local_store: LocalStore) -> None:

@@ -1,16 +1,16 @@
 """An archive-wide lease lock: one holder at a time, whatever runs the pipeline.
 
-The dedup step must be serialized across concurrent runs (DESIGN section 4): the Airflow DAGs
-use a pool with one slot, but ``newsarchive run`` on another machine, a second Airflow
+The dedup step must be serialized across concurrent runs (docs/DESIGN.md section 4): the Airflow
+DAGs use a pool with one slot, but ``newsarchive run`` on another machine, a second Airflow
 deployment or a manual ``tasks`` call know nothing of that pool. The lock lives in the archive
 itself, so every writer of the archive sees it.
 
 Protocol (only :meth:`ArchiveStore.put_if_absent` is needed, which local disks and S3 servers
 with conditional writes offer):
 
-- The lock ``name`` is a series of generations ``locks/<name>/<generation>.json``. Taking the
-  lock means creating the next generation; creation is exclusive, so of several contenders
-  exactly one wins.
+- The lock ``name`` is a series of generations ``locks/<name>/<generation>.json``
+  (:func:`pipeline.archive.layout.lock_key`). Taking the lock means creating the next
+  generation; creation is exclusive, so of several contenders exactly one wins.
 - The next generation may be created only when the latest one is released
   (``<generation>.released`` exists) or its lease has expired. The holder renews its lease
   from a heartbeat thread (``<generation>.renewed``, written only by the holder) every third
@@ -35,12 +35,12 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from pipeline.errors import NewsArchiveError
+from pipeline.archive.layout import lock_key, lock_listing, parse_lock_key
 from pipeline.archive.store import ArchiveStore
+from pipeline.errors import NewsArchiveError
 
 log = logging.getLogger(__name__)
 
-LOCK_PREFIX = "locks"
 KEEP_GENERATIONS = 8
 """Older generations than this many are deleted by the next holder (kept for forensics)."""
 
@@ -89,7 +89,8 @@ class ArchiveLock:
                  wait: float = 3600, poll: float = 2.0, heartbeat: bool = True,
                  clock: Callable[[], float] = time.time) -> None:
         self.store = store
-        self.prefix = f"{LOCK_PREFIX}/{name}/"
+        self.name = name
+        self.prefix = lock_listing(name)
         self.owner = owner
         self.ttl = ttl
         self.wait = wait
@@ -103,15 +104,15 @@ class ArchiveLock:
 
     # -- reading the state ----------------------------------------------------------------------
     def _key(self, generation: int, suffix: str = "json") -> str:
-        return f"{self.prefix}{generation:012d}.{suffix}"
+        return lock_key(self.name, generation, suffix)
 
     def _generations(self) -> dict[int, set[str]]:
         """Every generation in the archive with the suffixes present for it (one listing)."""
         found: dict[int, set[str]] = {}
         for info in self.store.list(self.prefix):
-            stem, _, suffix = info.key.rsplit("/", 1)[-1].partition(".")
-            if stem.isdigit():
-                found.setdefault(int(stem), set()).add(suffix)
+            parsed = parse_lock_key(info.key)
+            if parsed is not None:
+                found.setdefault(parsed[0], set()).add(parsed[1])
         return found
 
     def _latest(self) -> tuple[int, set[str]]:

@@ -29,7 +29,13 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from pipeline.errors import CorruptObject
-from pipeline.archive.layout import manifest_key, normalized_prefix, raw_prefix
+from pipeline.archive.layout import (
+    is_warc_key,
+    manifest_key,
+    normalized_key,
+    normalized_prefix,
+    raw_prefix,
+)
 from pipeline.archive.parquet import write_records
 from pipeline.archive.schema import SCHEMA_VERSION, ArticleRecord
 from pipeline.archive.store import ArchiveStore
@@ -129,7 +135,7 @@ def _raw_objects(
     old = {o.key: o for o in previous.raw} if previous else {}
     objects = []
     for info in store.list(raw_prefix(site, date) + "/"):
-        if not info.key.endswith(".warc.gz"):
+        if not is_warc_key(info.key):
             continue
         if info.key in known and known[info.key][0] == info.size:
             digest = known[info.key][1]
@@ -176,7 +182,7 @@ def publish_partition(
         chunk = ordered[start:start + ROWS_PER_FILE]
         data = write_records(chunk)
         digest = sha256_hex(data)
-        key = f"{prefix}/part-{digest[:24]}.parquet"
+        key = normalized_key(site, date, digest)
         new_objects.append(ManifestObject(key, len(data), digest, "normalized", len(chunk)))
         written.append((key, data))
     all_counts = dict(counts or {})

@@ -1,9 +1,9 @@
-"""Keys and files the crawl keeps besides WARCs: payload digests and crawl reports.
+"""The payload digests the crawl keeps besides WARCs.
 
-``index/payloads/site=<site>/<partition>.json`` holds the payload digests a crawl archived
+``index/payloads/site=<site>/<partition>.json``
+(:func:`pipeline.archive.layout.payload_index_key`) holds the payload digests a crawl archived
 (digest -> [target URI, WARC-Date]); the next crawls of the site read the last
 :data:`LOOKBACK_DAYS` days of them so identical payloads become WARC ``revisit`` records.
-``staging/<run id>/crawl/<site>-<partition>.json`` is the crawl report of one site.
 """
 
 from __future__ import annotations
@@ -14,23 +14,13 @@ import logging
 from collections.abc import Mapping
 
 from pipeline.errors import ObjectNotFound
-from pipeline.archive.layout import INDEX, check_site, staging_prefix
+from pipeline.archive.layout import payload_index_key
 from pipeline.archive.store import ArchiveStore
 
 log = logging.getLogger(__name__)
 
 LOOKBACK_DAYS = 30
 """Days of payload digests loaded at crawl start."""
-
-
-def payload_index_key(site: str, partition: dt.date) -> str:
-    """Key of the payload digests written by the crawl of ``site`` for ``partition``."""
-    return f"{INDEX}/payloads/site={check_site(site)}/{partition.isoformat()}.json"
-
-
-def crawl_report_key(run_id: str, site: str, partition: dt.date) -> str:
-    """Key of the crawl report of ``site`` in run ``run_id``."""
-    return f"{staging_prefix(run_id)}/crawl/{check_site(site)}-{partition.isoformat()}.json"
 
 
 def load_known_payloads(store: ArchiveStore, site: str, partition: dt.date,

@@ -4,7 +4,7 @@ Only committed partitions are read (through their manifests), so a half-written 
 never seen. Rows marked as duplicates are left out unless asked for.
 
 Example:
-    >>> store = open_store("s3://news/archive")
+    >>> store = open_store("s3://news/archive", Settings.from_env())
     >>> for article in iter_articles(store, date(2024, 1, 1), date(2024, 1, 31), sites=["a"]):
     ...     print(article.title)
     >>> capture = fetch_raw(store, article)     # the raw HTTP response, one ranged GET
@@ -17,7 +17,12 @@ import logging
 from collections.abc import Iterable, Iterator
 
 from pipeline.errors import CorruptObject
-from pipeline.archive.layout import MANIFESTS, PartitionId, manifest_key, parse_manifest_key
+from pipeline.archive.layout import (
+    PartitionId,
+    manifest_key,
+    manifest_listing,
+    parse_manifest_key,
+)
 from pipeline.archive.parquet import read_records
 from pipeline.archive.partition import Manifest, sha256_hex
 from pipeline.archive.schema import ArticleRecord
@@ -35,7 +40,7 @@ def iter_partitions(
 ) -> Iterator[PartitionId]:
     """Committed partitions with ``since <= date <= until``, ordered by (date, site)."""
     wanted = set(sites) if sites else None
-    prefixes = [f"{MANIFESTS}/site={s}/" for s in sorted(wanted)] if wanted else [f"{MANIFESTS}/"]
+    prefixes = [manifest_listing(s) for s in sorted(wanted)] if wanted else [manifest_listing()]
     found = []
     for prefix in prefixes:
         for info in store.list(prefix):

@@ -14,7 +14,7 @@ from typing import Any
 
 from pipeline import __version__
 from pipeline.errors import CorruptObject
-from pipeline.archive.layout import RUNS, run_report_key
+from pipeline.archive.layout import parse_run_report_key, run_report_key, run_report_listing
 from pipeline.archive.store import ArchiveStore
 
 REPORT_VERSION = 1
@@ -114,8 +114,8 @@ def read_report(store: ArchiveStore, run_id: str) -> dict[str, Any]:
 
 def list_runs(store: ArchiveStore) -> list[str]:
     """Run ids with a report, oldest key first."""
-    return [o.key[len(RUNS) + 1:-len(".json")] for o in store.list(f"{RUNS}/")
-            if o.key.endswith(".json")]
+    found = (parse_run_report_key(o.key) for o in store.list(run_report_listing()))
+    return [run_id for run_id in found if run_id is not None]
 
 
 def format_report(report: Mapping[str, Any]) -> str:

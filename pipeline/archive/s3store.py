@@ -22,6 +22,7 @@ import botocore.config
 import botocore.exceptions
 from boto3.s3.transfer import TransferConfig
 
+from pipeline.archive.base import ArchiveStore, ObjectInfo, S3Options, check_key
 from pipeline.errors import (
     ArchiveAccessDenied,
     ArchiveError,
@@ -29,8 +30,6 @@ from pipeline.errors import (
     ConfigError,
     ObjectNotFound,
 )
-from pipeline.config.settings import Settings
-from pipeline.archive.store import ArchiveStore, ObjectInfo, check_key
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -43,7 +42,7 @@ _DENIED = {
 _DELETE_BATCH = 1000  # the S3 DeleteObjects limit
 
 
-def client_config(settings: Settings) -> botocore.config.Config:
+def client_config(settings: S3Options) -> botocore.config.Config:
     """The botocore configuration every S3 client of the project uses.
 
     Args:
@@ -63,7 +62,7 @@ def client_config(settings: Settings) -> botocore.config.Config:
     )
 
 
-def make_client(settings: Settings, session: boto3.session.Session | None = None) -> Any:
+def make_client(settings: S3Options, session: boto3.session.Session | None = None) -> Any:
     """Create an S3 client from settings and the standard AWS environment.
 
     Args:
@@ -101,16 +100,24 @@ _EXISTS = frozenset({"PreconditionFailed", "ConditionalRequestConflict"})
 
 
 class S3Store(ArchiveStore):
-    """An archive root ``s3://bucket/prefix``."""
+    """An archive root ``s3://bucket/prefix``.
+
+    Args:
+        bucket: The bucket.
+        prefix: Key prefix of the root inside the bucket (``""``: the whole bucket).
+        settings: Endpoint, region, retries, timeouts and multipart sizes
+            (``pipeline.config.settings.Settings`` has them all).
+        session: A boto3 session with explicit credentials (default: the environment's chain).
+    """
 
     def __init__(
         self,
         bucket: str,
-        prefix: str = "",
-        settings: Settings | None = None,
+        prefix: str,
+        settings: S3Options,
         session: boto3.session.Session | None = None,
     ) -> None:
-        self.settings = settings or Settings.from_env()
+        self.settings = settings
         self.bucket = bucket
         self.prefix = prefix.strip("/")
         self.url = f"s3://{bucket}/{self.prefix}" if self.prefix else f"s3://{bucket}"

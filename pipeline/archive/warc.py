@@ -32,6 +32,8 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from pipeline import __version__
+from pipeline.archive.capture_metadata import CaptureMetadata
+from pipeline.archive.layout import WARC_SUFFIX, warc_file_name, warc_key
 from pipeline.archive.schema import RawPointer
 from pipeline.archive.store import ArchiveStore
 
@@ -60,7 +62,8 @@ class Exchange:
     reason: str = ""
     protocol: str = "HTTP/1.1"
     ip_address: str | None = None
-    metadata: Mapping[str, str] | None = None
+    metadata: CaptureMetadata | None = None
+    """What the crawl knows about the exchange, written as a ``metadata`` record."""
 
 
 def payload_digest(body: bytes) -> str:
@@ -109,7 +112,8 @@ class WarcWriter:
         store: The archive to upload to.
         key_prefix: Folder of the files, e.g. ``raw/site=a/date=2024-01-01``.
         max_bytes: Roll over to a new file once the current one reaches this size.
-        name: File name stem; files are ``{name}-{serial:05d}.warc.gz``.
+        name: File name stem; files are ``{name}-{serial:05d}.warc.gz``
+            (:func:`pipeline.archive.layout.warc_file_name`).
         warcinfo: Extra fields of each file's ``warcinfo`` record.
         known_payloads: Payload digest -> (target URI, WARC-Date) archived earlier; such
             payloads are written as ``revisit`` records.
@@ -153,9 +157,9 @@ class WarcWriter:
         if self._writer is not None:
             return self._writer
         self._serial += 1
-        filename = f"{self.name}-{self._serial:05d}.warc.gz"
-        self._key = f"{self.key_prefix}/{filename}"
-        fd, self._path = tempfile.mkstemp(prefix="newsarchive-", suffix=".warc.gz",
+        filename = warc_file_name(self.name, self._serial)
+        self._key = warc_key(self.key_prefix, filename)
+        fd, self._path = tempfile.mkstemp(prefix="newsarchive-", suffix=WARC_SUFFIX,
                                           dir=self.tmp_dir)
         self._file = os.fdopen(fd, "w+b")
         self._writer = WARCWriter(_GzipMembers(self._file), gzip=False,
@@ -253,8 +257,9 @@ class WarcWriter:
             warc_headers_dict={**common, "WARC-Concurrent-To": response_id})
         writer.write_record(request)
 
-        if exchange.metadata:
-            fields = "".join(f"{k}: {_one_line(v)}\r\n" for k, v in exchange.metadata.items())
+        known = exchange.metadata.to_warc_fields() if exchange.metadata is not None else {}
+        if known:
+            fields = "".join(f"{k}: {_one_line(v)}\r\n" for k, v in known.items())
             meta = writer.create_warc_record(
                 exchange.url, "metadata", payload=io.BytesIO(fields.encode("utf-8")),
                 length=len(fields.encode("utf-8")), warc_content_type="application/warc-fields",

@@ -22,9 +22,10 @@ from typing import Any, BinaryIO
 from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
 
-from pipeline.errors import CorruptObject
+from pipeline.archive.capture_metadata import CaptureMetadata
 from pipeline.archive.schema import RawPointer
 from pipeline.archive.store import ArchiveStore
+from pipeline.errors import CorruptObject
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +46,8 @@ class Capture:
     record_type: str
     refers_to_uri: str | None
     refers_to_date: str | None
-    metadata: dict[str, str]
+    metadata: CaptureMetadata | None
+    """What the crawl recorded about the response (its ``metadata`` record), if anything."""
     pointer: RawPointer
 
     def header(self, name: str) -> str | None:
@@ -63,6 +65,7 @@ def _iter_archive(fh: BinaryIO, key: str, errors: Counter[str], limit: int) -> I
     # back until the next response: memory holds one record, not the whole file.
     metadata_by_id: dict[str, dict[str, str]] = {}
     held: Capture | None = None
+    held_fields: dict[str, str] = {}
     end = 0
     iterator = ArchiveIterator(fh, arc2warc=False, ensure_http_headers=False)
     try:
@@ -83,7 +86,7 @@ def _iter_archive(fh: BinaryIO, key: str, errors: Counter[str], limit: int) -> I
                     if sep:
                         fields[name.strip()] = value.strip()
                 if held is not None and target == held.pointer.record_id:
-                    held.metadata.update(fields)
+                    held_fields.update(fields)
                 elif target:
                     metadata_by_id[target] = fields
                 end = iterator.get_record_offset() + iterator.get_record_length()
@@ -111,7 +114,8 @@ def _iter_archive(fh: BinaryIO, key: str, errors: Counter[str], limit: int) -> I
             except ValueError:
                 status = 0
             if held is not None:
-                yield held
+                yield _with_metadata(held, held_fields)
+            held_fields = metadata_by_id.pop(rid, {})
             held = Capture(
                 url=record.rec_headers.get_header("WARC-Target-URI") or "",
                 status=status,
@@ -122,7 +126,7 @@ def _iter_archive(fh: BinaryIO, key: str, errors: Counter[str], limit: int) -> I
                 record_type=rec_type,
                 refers_to_uri=record.rec_headers.get_header("WARC-Refers-To-Target-URI"),
                 refers_to_date=record.rec_headers.get_header("WARC-Refers-To-Date"),
-                metadata=metadata_by_id.pop(rid, {}),
+                metadata=None,
                 pointer=RawPointer(key, offset, length, rid),
             )
     except (ArchiveLoadFailed, OSError, EOFError, ValueError) as exc:
@@ -135,7 +139,14 @@ def _iter_archive(fh: BinaryIO, key: str, errors: Counter[str], limit: int) -> I
             log.warning("%s is truncated or has trailing garbage after byte %d of %d",
                         key, end, size)
     if held is not None:
-        yield held
+        yield _with_metadata(held, held_fields)
+
+
+def _with_metadata(capture: Capture, fields: dict[str, str]) -> Capture:
+    """The capture with the metadata records that referred to it."""
+    if not fields:
+        return capture
+    return dataclasses.replace(capture, metadata=CaptureMetadata.from_warc_fields(fields))
 
 
 def _decode(record: Any, raw_payload: bytes, limit: int) -> bytes:

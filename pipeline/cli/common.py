@@ -12,15 +12,16 @@ from typing import Any
 from tqdm import tqdm
 
 from pipeline.config.settings import Settings
-from pipeline.errors import NewsArchiveError
+from pipeline.dates import parse_day
+from pipeline.errors import ConfigError, NewsArchiveError
 
 
 def iso_date(text: str) -> dt.date:
-    """Argparse type for ``YYYY-MM-DD`` with a clear message."""
+    """Argparse type for ``YYYY-MM-DD`` (:func:`pipeline.dates.parse_day`) with a clear message."""
     try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date (expected YYYY-MM-DD)") from None
+        return parse_day(text)
+    except ConfigError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def check_range(parser: argparse.ArgumentParser, since: dt.date, until: dt.date) -> None:

@@ -9,12 +9,11 @@ import subprocess
 import sys
 from typing import Any
 
-from pipeline.archive.payloads import crawl_report_key
+from pipeline.archive.crawlreport import read_crawl_report
 from pipeline.archive.store import open_store
 from pipeline.cli.common import check_range, iso_date
 from pipeline.config.settings import Settings
 from pipeline.crawl.process import spider_command, spider_env
-from pipeline.errors import ObjectNotFound
 
 
 def register(subparsers: Any) -> None:
@@ -49,15 +48,15 @@ def run(args: argparse.Namespace) -> int:
     """Run the crawl and print its report summary."""
     check_range(args.parser, args.start, args.end or args.start)
     run_id = args.run_id or f"manual__{dt.datetime.now(dt.UTC):%Y-%m-%dT%H%M%S}Z"
-    status = subprocess.call(scrapy_command(args, run_id), env=spider_env())
-    store = open_store(args.archive, Settings.from_env())
-    try:
-        report = json.loads(store.get(crawl_report_key(run_id, args.site,
-                                                       args.partition or args.start)))
-    except ObjectNotFound:
+    settings = Settings.from_env()
+    status = subprocess.call(scrapy_command(args, run_id), env=spider_env(settings))
+    store = open_store(args.archive, settings)
+    report = read_crawl_report(store, run_id, args.site, args.partition or args.start)
+    if report is None:
         print(f"newsarchive crawl: no crawl report (scrapy exited {status})", file=sys.stderr)
         return status or 1
-    summary = {k: report[k] for k in ("site", "partition", "run_id", "finish_reason",
-                                      "discovered", "fetched", "skipped", "errors", "warc_keys")}
+    doc = report.to_json()
+    summary = {k: doc[k] for k in ("site", "partition", "run_id", "finish_reason",
+                                   "discovered", "fetched", "skipped", "errors", "warc_keys")}
     print(json.dumps(summary, indent=1))
     return status

@@ -29,10 +29,10 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.cli.common import iso_date
+from pipeline.config.settings import DEDUP_POOL
 from pipeline.errors import ConfigError, NewsArchiveError
 
 DAG_ID = "newsarchive_nightly"
-DEDUP_POOL = "newsarchive_dedup"
 _TASK_LINE = re.compile(r"\[DAG TEST\] (starting|end) task task_id=(\S+) map_index=(-?\d+)")
 
 
@@ -86,8 +86,6 @@ def airflow_env(home: Path, dags: Path, extra: dict[str, str]) -> dict[str, str]
         "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
         "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow.db'}",
         "NEWSARCHIVE_AIRFLOW_RETRY_DELAY": env.get("NEWSARCHIVE_AIRFLOW_RETRY_DELAY", "5"),
-        "PYTHONPATH": os.pathsep.join(filter(None, [str(dags.parent),
-                                                    os.environ.get("PYTHONPATH")])),
     })
     env.update(extra)
     return env

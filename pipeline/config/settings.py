@@ -22,6 +22,12 @@ from pipeline.errors import ConfigError
 
 ENV_PREFIX = "NEWSARCHIVE_"
 
+DEDUP_POOL = "newsarchive_dedup"
+"""Airflow pool with one slot in which the DAGs queue the dedup-and-publish step, so concurrent
+runs wait in the scheduler rather than in a worker slot (the archive's dedup lock serializes the
+step for every kind of run). A name, not a setting: ``newsarchive demo``, ``docker-compose.yaml``
+and the operator (``airflow pools set newsarchive_dedup 1 ...``) create the pool under it."""
+
 
 def _setting(default: Any, doc: str, unit: str = "", env: str | None = None) -> Any:
     """Declare a setting: its default, documentation and unit travel in the field metadata."""

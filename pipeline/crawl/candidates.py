@@ -7,14 +7,13 @@ date evidence its source gave (news sitemap, feed, teaser time, a date in the UR
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from email.utils import parsedate_to_datetime
 
-_URL_DAY = re.compile(r"(?<!\d)((?:19|20)\d{2})([/_-])(0[1-9]|1[0-2])\2(0[1-9]|[12]\d|3[01])(?!\d)")
-_URL_MONTH = re.compile(r"(?<!\d)((?:19|20)\d{2})[/_-](0[1-9]|1[0-2])(?![\d])")
+from pipeline.archive.capture_metadata import CaptureMetadata
+from pipeline.dates import day_from_url, month_from_url
 
 
 @dataclass(frozen=True)
@@ -40,20 +39,20 @@ class Candidate:
     evidence: str = ""
     title: str = ""
 
-    def metadata(self) -> dict[str, str]:
-        """The evidence as WARC metadata fields.
+    def capture_metadata(self, found_on: str, found_as: str = "") -> CaptureMetadata:
+        """The discovery evidence for the article's WARC metadata record (extraction's hint).
 
-        They are the ``hint`` of :mod:`pipeline.extract.metadata.resolve`.
+        The crawler adds the site and the request's role.
+
+        Args:
+            found_on: URL of the page that listed the link.
+            found_as: The link as found, when it differs from the URL fetched.
         """
-        fields = {"source": self.source}
-        if self.published:
-            fields["published"] = self.published.isoformat()
-            fields["evidence"] = self.evidence
-        if self.modified:
-            fields["modified"] = self.modified.isoformat()
-        if self.title:
-            fields["title"] = self.title
-        return fields
+        return CaptureMetadata(
+            source=self.source, published=self.published,
+            evidence=self.evidence if self.published is not None else "",
+            modified=self.modified, title=self.title, discovered_on=found_on,
+            discovered_url=found_as)
 
 
 @dataclass(frozen=True)
@@ -124,26 +123,17 @@ def parse_datetime(text: str | None) -> datetime | None:
     return value.astimezone(UTC)
 
 
-def date_from_url(url: str) -> date | None:
-    """The publication day written in a URL path (``/2024/01/05/``, ``2024-01-05``), if any."""
-    match = _URL_DAY.search(url.split("?", 1)[0])
-    if not match:
-        return None
-    try:
-        return date(int(match[1]), int(match[3]), int(match[4]))
-    except ValueError:
-        return None
-
-
 def span_from_url(url: str) -> tuple[date, date] | None:
-    """The days a dated URL covers: one day (``2024-01-05``) or a month (``2024-01``)."""
-    day = date_from_url(url)
+    """The days a dated URL covers: one day (``2024-01-05``) or a month (``2024-01``).
+
+    The day is read strictly (:func:`pipeline.dates.day_from_url`): a link is skipped on it.
+    """
+    day = day_from_url(url, strict=True)
     if day:
         return day, day
-    match = _URL_MONTH.search(url.split("?", 1)[0])
-    if not match:
+    first = month_from_url(url)
+    if first is None:
         return None
-    first = date(int(match[1]), int(match[2]), 1)
     last = (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
     return first, last
 
@@ -152,7 +142,7 @@ def with_url_date(candidate: Candidate) -> Candidate:
     """Add the URL's date as publication evidence when the source gave none."""
     if candidate.published is not None:
         return candidate
-    day = date_from_url(candidate.url)
+    day = day_from_url(candidate.url, strict=True)
     if day is None:
         return candidate
     return Candidate(candidate.url, candidate.source,

@@ -11,11 +11,8 @@ import datetime as dt
 import os
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 
 from pipeline.config.settings import Settings
-
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
 def spider_command(
@@ -58,19 +55,17 @@ def spider_command(
     return cmd
 
 
-def spider_env(settings: Settings | None = None) -> dict[str, str]:
+def spider_env(settings: Settings) -> dict[str, str]:
     """The environment of a crawl process: ours, plus the Scrapy project and the settings."""
     env = dict(os.environ)
+    # `spiders` is an installed package: naming its settings module makes `scrapy crawl` work from
+    # any working directory, without the scrapy.cfg of a source checkout
     env.setdefault("SCRAPY_SETTINGS_MODULE", "spiders.settings")
-    # the spiders package sits beside pipeline/ in a source checkout
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PROJECT_ROOT),
-                                                      env.get("PYTHONPATH", "")]))
-    if settings is not None:
-        env["NEWSARCHIVE_ARCHIVE_URL"] = settings.archive_url
-        if settings.sites_file:
-            env["NEWSARCHIVE_SITES_FILE"] = settings.sites_file
-        if settings.s3_endpoint_url:
-            env["NEWSARCHIVE_S3_ENDPOINT_URL"] = settings.s3_endpoint_url
-        if settings.allowed_networks:
-            env["NEWSARCHIVE_ALLOWED_NETWORKS"] = ",".join(settings.allowed_networks)
+    env["NEWSARCHIVE_ARCHIVE_URL"] = settings.archive_url
+    if settings.sites_file:
+        env["NEWSARCHIVE_SITES_FILE"] = settings.sites_file
+    if settings.s3_endpoint_url:
+        env["NEWSARCHIVE_S3_ENDPOINT_URL"] = settings.s3_endpoint_url
+    if settings.allowed_networks:
+        env["NEWSARCHIVE_ALLOWED_NETWORKS"] = ",".join(settings.allowed_networks)
     return env

@@ -1,4 +1,4 @@
-"""The dedup decision over one run's new records (DESIGN section 4: layers 3, 4, versions).
+"""The dedup decision over one run's new records (docs/DESIGN.md section 4).
 
 Records are decided in a deterministic order, (published_at or fetched_at, fetched_at,
 article_id, url), against the
@@ -27,13 +27,13 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from pipeline.archive.layout import fingerprint_index_key
 from pipeline.archive.schema import ArticleRecord
 from pipeline.archive.store import ArchiveStore
 from pipeline.config.settings import Settings
 from pipeline.dedup.index import (
     FingerprintIndex,
     IndexEntry,
-    index_key,
     load_index,
     save_entries,
 )
@@ -163,6 +163,6 @@ def deduplicate(store: ArchiveStore, day: dt.date, records: Iterable[ArticleReco
         if site_entries:
             save_entries(store, day, site, site_entries)
         else:
-            store.delete(index_key(day, site))
+            store.delete(fingerprint_index_key(day, site))
     logger.info("dedup %s: %s", day, dict(outcome.counts))
     return outcome

@@ -1,7 +1,8 @@
 """The persistent fingerprint index of the dedup stage, kept in the archive.
 
 Layout: one Parquet object per normalized partition and day,
-``index/fingerprints/date=<YYYY-MM-DD>/site=<site>.parquet``, holding one row per new row of
+``index/fingerprints/date=<YYYY-MM-DD>/site=<site>.parquet``
+(:func:`pipeline.archive.layout.fingerprint_index_key`), holding one row per new row of
 that partition: (simhash, simhash2 uint64, article_id 16 bytes, content_hash 16 bytes, root
 16 bytes or null, version, fetched_at). A dedup run loads the objects of the last
 ``dedup_window_days`` days *except those of the partitions it is rebuilding*, so a rerun of a
@@ -30,12 +31,12 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from pipeline.archive.layout import fingerprint_index_key, fingerprint_listing
 from pipeline.archive.store import ArchiveStore
 from pipeline.errors import CorruptObject
 
 logger = logging.getLogger(__name__)
 
-INDEX_PREFIX = "index/fingerprints"
 BLOCKS = 4
 BLOCK_BITS = 16
 
@@ -83,11 +84,6 @@ class IndexEntry:
     def order_key(self) -> tuple[dt.datetime, str]:
         """Deterministic "first" order: (fetched_at, article_id)."""
         return self.fetched_at, self.article_id
-
-
-def index_key(day: dt.date, site: str) -> str:
-    """Key of the index object of one partition."""
-    return f"{INDEX_PREFIX}/date={day.isoformat()}/site={site}.parquet"
 
 
 def _probe_masks(errors: int) -> np.ndarray:
@@ -249,8 +245,8 @@ def window_days(day: dt.date, days: int) -> list[dt.date]:
 def _keys_in_window(store: ArchiveStore, day: dt.date, days: int,
                     exclude_sites: Collection[str]) -> Iterator[str]:
     for d in window_days(day, days):
-        for info in store.list(f"{INDEX_PREFIX}/date={d.isoformat()}/"):
-            if d == day and info.key in {index_key(day, s) for s in exclude_sites}:
+        for info in store.list(fingerprint_listing(d)):
+            if d == day and info.key in {fingerprint_index_key(day, s) for s in exclude_sites}:
                 continue  # our own partitions' earlier entries (a rerun)
             if info.key.endswith(".parquet"):
                 yield info.key
@@ -284,6 +280,6 @@ def load_index(store: ArchiveStore, day: dt.date, *, window: int, max_distance: 
 def save_entries(store: ArchiveStore, day: dt.date, site: str,
                  entries: Iterable[IndexEntry]) -> str:
     """Write (replace) the index object of one partition; returns its key."""
-    key = index_key(day, site)
+    key = fingerprint_index_key(day, site)
     store.put(key, entries_to_parquet(entries))
     return key

@@ -30,6 +30,7 @@ from trafilatura.metadata import extract_author, extract_title
 from trafilatura.utils import load_html
 
 from pipeline import __version__
+from pipeline.archive.capture_metadata import CaptureMetadata
 from pipeline.archive.schema import ArticleRecord, RawPointer, article_id_for
 from pipeline.extract.metadata.evidence import collect_evidence
 from pipeline.extract.metadata.resolve import PageMetadata, resolve_metadata
@@ -112,7 +113,8 @@ class PageInput:
         fetched_at: Fetch time (UTC); bounds every date found in the page.
         http_status: HTTP status of the response.
         pointer: Where the raw response lives in the archive.
-        hint: Date evidence from discovery (``{"published": iso, "source": name}``).
+        hint: What the crawl recorded about the page (its WARC metadata record): the
+            discovery source and the date it announced are date evidence.
         site: Site name of the partition; the URL's host when empty.
         content_type: The Content-Type header, if known.
         revisit: The capture is a WARC revisit (identical payload archived before).
@@ -126,7 +128,7 @@ class PageInput:
     fetched_at: dt.datetime
     http_status: int = 200
     pointer: RawPointer = NO_POINTER
-    hint: Mapping[str, str] | None = None
+    hint: CaptureMetadata | None = None
     site: str = ""
     content_type: str | None = None
     revisit: bool = False
@@ -150,31 +152,21 @@ def page_from_capture(capture: Any, site: str = "") -> PageInput:
         site: The partition's site name.
 
     Returns:
-        The page input; the discovery hint comes from the capture's metadata record.
+        The page input; the discovery hint is the capture's metadata record.
     """
+    hint: CaptureMetadata | None = capture.metadata
     return PageInput(
         html=capture.body, url=capture.url, fetched_at=capture.fetched_at,
-        http_status=capture.status, pointer=capture.pointer, hint=discovery_hint(capture.metadata),
+        http_status=capture.status, pointer=capture.pointer, hint=hint,
         site=site, content_type=capture.header("content-type"),
         revisit=capture.record_type == "revisit",
-        role=(capture.metadata or {}).get("role") or _role_from_url(capture.url),
+        role=(hint.role if hint is not None else "") or _role_from_url(capture.url),
     )
 
 
 def _role_from_url(url: str) -> str | None:
     """Roles a capture without metadata still has: robots.txt is fetched by the crawler itself."""
     return "robots" if urlsplit(url).path == "/robots.txt" else None
-
-
-def discovery_hint(metadata: Mapping[str, str] | None) -> dict[str, str] | None:
-    """The discovery date hint kept in a WARC metadata record, if it holds one."""
-    if not metadata:
-        return None
-    for key in ("published", "published_at", "date", "discovery_published", "lastmod"):
-        if metadata.get(key):
-            source = metadata.get("source") or metadata.get("discovery_source") or "discovery"
-            return {"published": metadata[key], "source": source}
-    return None
 
 
 def extract_capture(capture: Any, site: str = "",
@@ -190,7 +182,7 @@ def extract_page(
     fetched_at: dt.datetime,
     http_status: int = 200,
     pointer: RawPointer = NO_POINTER,
-    hint: Mapping[str, str] | None = None,
+    hint: CaptureMetadata | None = None,
     site: str = "",
     options: ExtractionOptions = DEFAULT_OPTIONS,
 ) -> ArticleRecord | Skip:
@@ -202,7 +194,8 @@ def extract_page(
         fetched_at: Fetch time (aware; naive is read as UTC).
         http_status: HTTP status of the response.
         pointer: Raw pointer stored in the record.
-        hint: Discovery date evidence, e.g. ``{"published": iso, "source": "news_sitemap"}``.
+        hint: What the crawl recorded about the page, e.g.
+            ``CaptureMetadata(source="news_sitemap", published=...)``.
         site: Site name of the partition (default: the URL's host).
         options: Stage options.
 

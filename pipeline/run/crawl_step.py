@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import subprocess
 from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 
-from pipeline.archive.layout import check_run_id
+from pipeline.archive.crawlreport import CrawlReport, read_crawl_report
+from pipeline.archive.layout import check_run_id, crawl_report_key
 from pipeline.archive.partition import read_manifest
-from pipeline.archive.payloads import crawl_report_key
 from pipeline.config.settings import Settings
 from pipeline.crawl.process import spider_command, spider_env
+from pipeline.dates import parse_day
 from pipeline.errors import NewsArchiveError
-from pipeline.run.plan import COMPLETE, archive_for, parse_day
+from pipeline.run.plan import COMPLETE, archive_for
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +30,7 @@ def crawl(
     page_cap: int | None = None,
     force: bool = False,
     *,
-    settings: Settings | None = None,
+    settings: Settings,
     timeout: float | None = None,
 ) -> dict[str, Any]:
     """Crawl one site for one day with the news spider, in its own process.
@@ -40,19 +40,20 @@ def crawl(
         run_id: The run (names the staging area).
         page_cap: At most this many pages (default: the site's limits).
         force: Crawl even when the partition is already committed.
-        settings: Settings (default: from the environment); passed to the crawl process through
-            its environment.
+        settings: The settings; passed to the crawl process through its environment.
         timeout: Seconds before the crawl process is stopped (default: none).
 
     Returns:
-        ``{"site", "date", "status", "warc_keys", "stats"}``; status ``complete`` when the
-        partition was already committed and nothing was done.
+        ``{"site", "date", "status", "warc_keys", "stats"}``; ``stats`` is the crawl report's
+        JSON form (:meth:`~pipeline.archive.crawlreport.CrawlReport.to_json`); status
+        ``complete`` (and ``stats`` empty) when the partition was already committed and
+        nothing was done.
 
     Raises:
         CrawlFailed: The spider process failed or wrote no report.
     """
     check_run_id(run_id)
-    store, settings = archive_for(settings)
+    store = archive_for(settings)
     site, day = str(item["site"]), parse_day(str(item["date"]))
     result: dict[str, Any] = {"site": site, "date": day.isoformat()}
     if not force and read_manifest(store, site, day) is not None:
@@ -75,25 +76,24 @@ def crawl(
     tail = "\n".join(proc.stdout.splitlines()[-15:])
     if proc.returncode != 0:
         raise CrawlFailed(f"crawl of {site} for {day} exited with {proc.returncode}:\n{tail}")
-    key = crawl_report_key(run_id, site, day)
-    data = store.get_or_none(key)
-    if data is None:
+    report = read_crawl_report(store, run_id, site, day)
+    if report is None:
+        key = crawl_report_key(run_id, site, day)
         raise CrawlFailed(f"crawl of {site} for {day} wrote no report ({key}):\n{tail}")
-    stats = json.loads(data)
-    return {**result, "status": "crawled", "warc_keys": list(stats.get("warc_keys", [])),
-            "stats": stats}
+    # XCom carries the report's JSON form (read back with CrawlReport.from_json)
+    return {**result, "status": "crawled", "warc_keys": list(report.warc_keys),
+            "stats": report.to_json()}
 
 
-def crawl_counts(report: Mapping[str, Any]) -> Counter[str]:
+def crawl_counts(report: CrawlReport) -> Counter[str]:
     """Flat ``crawl:*`` counters from a crawl report (what the partition manifest records)."""
     counts: Counter[str] = Counter()
-    if not report:
-        return counts
-    counts["crawl:discovered"] = int(report.get("discovered") or 0)
-    for name, value in (report.get("fetched") or {}).items():
-        counts[f"crawl:fetched_{name}"] = int(value)
-    for group in ("skipped", "errors", "refused"):
-        for name, value in (report.get(group) or {}).items():
+    counts["crawl:discovered"] = report.discovered
+    for name, value in report.fetched.items():
+        counts[f"crawl:fetched_{name}"] = value
+    for group, values in (("skipped", report.skipped), ("errors", report.errors),
+                          ("refused", report.refused)):
+        for name, value in values.items():
             if value:
-                counts[f"crawl:{group}:{name}"] = int(value)
+                counts[f"crawl:{group}:{name}"] = value
     return counts

@@ -9,30 +9,27 @@ from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 
-from pipeline.archive.layout import check_run_id, raw_prefix, staging_prefix
+from pipeline.archive.crawlreport import CrawlReport
+from pipeline.archive.layout import check_run_id, is_warc_key, raw_prefix, staged_key
 from pipeline.archive.partition import read_manifest
 from pipeline.archive.store import ArchiveStore
 from pipeline.config.settings import Settings
+from pipeline.dates import parse_day
 from pipeline.run.crawl_step import crawl_counts
-from pipeline.run.plan import COMPLETE, archive_for, parse_day, sorted_counts
+from pipeline.run.plan import COMPLETE, archive_for, sorted_counts
 
 log = logging.getLogger(__name__)
 
 
 def _raw_keys(store: ArchiveStore, site: str, day: dt.date) -> list[str]:
-    return [o.key for o in store.list(raw_prefix(site, day) + "/") if o.key.endswith(".warc.gz")]
-
-
-def staged_key(run_id: str, site: str, day: dt.date, suffix: str) -> str:
-    """Key of what extraction stages for the dedup step."""
-    return f"{staging_prefix(run_id)}/extracted/site={site}/date={day.isoformat()}.{suffix}"
+    return [o.key for o in store.list(raw_prefix(site, day) + "/") if is_warc_key(o.key)]
 
 
 def extract(
     crawl_result: Mapping[str, Any],
     run_id: str,
     *,
-    settings: Settings | None = None,
+    settings: Settings,
 ) -> dict[str, Any]:
     """Extract every capture of a partition's WARCs and stage the records for dedup.
 
@@ -43,7 +40,7 @@ def extract(
     Args:
         crawl_result: What :func:`crawl` (or :func:`reprocess_plan`) returned for the item.
         run_id: The run.
-        settings: Settings (default: from the environment).
+        settings: The settings.
 
     Returns:
         ``{"site", "date", "status", "staged", "counts"}``; ``staged`` is the key of the
@@ -54,7 +51,7 @@ def extract(
     from pipeline.extract.pool import extract_captures
 
     check_run_id(run_id)
-    store, settings = archive_for(settings)
+    store = archive_for(settings)
     site, day = str(crawl_result["site"]), parse_day(str(crawl_result["date"]))
     result: dict[str, Any] = {"site": site, "date": day.isoformat()}
     if crawl_result.get("status") == COMPLETE:
@@ -76,7 +73,7 @@ def extract(
     data_key = staged_key(run_id, site, day, "parquet")
     store.put(data_key, write_records(records), content_type="application/vnd.apache.parquet")
     if crawl_result.get("stats"):
-        counts.update(crawl_counts(crawl_result["stats"]))
+        counts.update(crawl_counts(CrawlReport.from_json(crawl_result["stats"])))
     else:  # reprocessing: the crawl happened before, keep what its manifest recorded
         previous = read_manifest(store, site, day)
         if previous is not None:

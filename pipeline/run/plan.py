@@ -13,21 +13,15 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
+from pipeline.archive.layout import is_warc_key, parse_partition_key, raw_listing
 from pipeline.archive.store import ArchiveStore, open_store
 from pipeline.config.settings import Settings
 from pipeline.config.sites import load_sites
+from pipeline.dates import parse_day
 from pipeline.errors import ConfigError
 
 COMPLETE = "complete"
 """Status of an item whose partition was already committed (nothing to do)."""
-
-
-def parse_day(value: str) -> dt.date:
-    """A ``YYYY-MM-DD`` day, or :class:`ConfigError` naming the bad value."""
-    try:
-        return dt.date.fromisoformat(value)
-    except (TypeError, ValueError):
-        raise ConfigError(f"{value!r} is not a date (expected YYYY-MM-DD)") from None
 
 
 def days_between(start: str, end: str) -> list[dt.date]:
@@ -38,10 +32,9 @@ def days_between(start: str, end: str) -> list[dt.date]:
     return [first + dt.timedelta(days=n) for n in range((last - first).days + 1)]
 
 
-def archive_for(settings: Settings | None = None) -> tuple[ArchiveStore, Settings]:
-    """The archive store of ``settings`` (default: from the environment), and the settings."""
-    settings = settings or Settings.from_env()
-    return open_store(settings.archive_url, settings), settings
+def archive_for(settings: Settings) -> ArchiveStore:
+    """The archive store of ``settings`` (its ``archive_url``)."""
+    return open_store(settings.archive_url, settings)
 
 
 def plan(
@@ -56,8 +49,8 @@ def plan(
         start: First date (``YYYY-MM-DD``).
         end: Last date, inclusive.
         sites: Only these site ids (default: every valid site of the file).
-        sites_file: ``sites.yaml`` path (default: the ``sites_file`` setting, else the bundled
-            demo file).
+        sites_file: ``sites.yaml`` path (default: the bundled demo file); callers pass the
+            ``sites_file`` setting.
 
     Returns:
         ``[{"site": ..., "date": ...}, ...]`` ordered by date then site. Invalid site entries are
@@ -68,7 +61,7 @@ def plan(
         ConfigError: The file cannot be used at all, the dates are wrong, or a requested site is
             unknown.
     """
-    config = load_sites(sites_file or Settings.from_env().sites_file or None)
+    config = load_sites(sites_file or None)
     valid = [s.id for s in config.sites]
     if not valid:
         problems = "; ".join(str(e) for e in config.errors[:5]) or "it lists no sites"
@@ -86,8 +79,12 @@ def plan(
 
 
 def invalid_sites(sites_file: str | None = None) -> list[dict[str, str]]:
-    """The sites of the file dropped because their entry is invalid, with the problems."""
-    config = load_sites(sites_file or Settings.from_env().sites_file or None)
+    """The sites of the file dropped because their entry is invalid, with the problems.
+
+    Args:
+        sites_file: ``sites.yaml`` path (default: the bundled demo file).
+    """
+    config = load_sites(sites_file or None)
     problems: dict[str, list[str]] = {}
     for error in config.errors:
         problems.setdefault(error.site, []).append(f"{error.field}: {error.message}")
@@ -96,22 +93,22 @@ def invalid_sites(sites_file: str | None = None) -> list[dict[str, str]]:
 
 def reprocess_plan(
     start: str, end: str, sites: Sequence[str] | None = None,
-    *, settings: Settings | None = None,
+    *, settings: Settings,
 ) -> list[dict[str, Any]]:
     """Items for every partition in range that has raw WARCs (reprocessing needs no crawl)."""
-    store, _ = archive_for(settings)
+    store = archive_for(settings)
     wanted = set(sites) if sites else None
     days = {day.isoformat() for day in days_between(start, end)}
     # one listing of raw/ for the whole range, grouped by partition
     found: dict[tuple[str, str], list[str]] = {}
-    for info in store.list("raw/site="):
-        parts = info.key.split("/")
-        if len(parts) < 4 or not parts[2].startswith("date="):
+    for info in store.list(raw_listing()):
+        part = parse_partition_key(info.key)
+        if part is None:
             continue
-        site, day = parts[1].removeprefix("site="), parts[2].removeprefix("date=")
+        site, day = part.site, part.date.isoformat()
         if day in days and (wanted is None or site in wanted):
             keys = found.setdefault((day, site), [])
-            if info.key.endswith(".warc.gz"):
+            if is_warc_key(info.key):
                 keys.append(info.key)
     return [{"site": site, "date": day, "status": "reprocess", "warc_keys": keys}
             for (day, site), keys in sorted(found.items())]

@@ -21,14 +21,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from pipeline.archive.layout import manifest_key
+from pipeline.archive.layout import fingerprint_index_day, fingerprint_listing, manifest_key
 from pipeline.archive.partition import publish_partition, read_manifest
 from pipeline.archive.reader import iter_partition_records, iter_partitions
 from pipeline.archive.schema import ArticleRecord
 from pipeline.archive.store import ArchiveStore
 from pipeline.config.settings import Settings
 from pipeline.dedup.decision import DedupOutcome, deduplicate
-from pipeline.dedup.index import INDEX_PREFIX, FingerprintIndex, IndexEntry, entries_from_parquet
+from pipeline.dedup.index import FingerprintIndex, IndexEntry, entries_from_parquet
 
 log = logging.getLogger(__name__)
 
@@ -98,19 +98,16 @@ def publish_day(
 
 def _index_days(store: ArchiveStore, after: dt.date, until: dt.date) -> list[dt.date]:
     days = set()
-    for info in store.list(f"{INDEX_PREFIX}/date="):
-        try:
-            day = dt.date.fromisoformat(info.key.split("/")[2].removeprefix("date="))
-        except (IndexError, ValueError):
-            continue
-        if after < day <= until:
+    for info in store.list(fingerprint_listing()):
+        day = fingerprint_index_day(info.key)
+        if day is not None and after < day <= until:
             days.add(day)
     return sorted(days)
 
 
 def _shares_with(store: ArchiveStore, day: dt.date, changed: FingerprintIndex) -> bool:
     """Whether any index entry of ``day`` has the same article, text or a near text."""
-    for info in store.list(f"{INDEX_PREFIX}/date={day.isoformat()}/"):
+    for info in store.list(fingerprint_listing(day)):
         for entry in entries_from_parquet(store.get(info.key), info.key):
             if (changed.by_article(entry.article_id) or changed.by_content(entry.content_hash)
                     or changed.near(entry.simhash, entry.simhash2)):

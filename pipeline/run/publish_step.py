@@ -8,12 +8,12 @@ import logging
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from pipeline.archive.layout import check_run_id
+from pipeline.archive.layout import check_run_id, staged_key
 from pipeline.archive.lock import ArchiveLock
 from pipeline.archive.store import ArchiveStore
 from pipeline.config.settings import Settings
-from pipeline.run.extract_step import staged_key
-from pipeline.run.plan import COMPLETE, archive_for, parse_day
+from pipeline.dates import parse_day
+from pipeline.run.plan import COMPLETE, archive_for
 
 log = logging.getLogger(__name__)
 
@@ -22,7 +22,7 @@ def deduplicate_and_publish(
     extract_results: Sequence[Mapping[str, Any] | None],
     run_id: str,
     *,
-    settings: Settings | None = None,
+    settings: Settings,
 ) -> list[dict[str, Any]]:
     """Decide duplicates over all of a run's staged records and commit each partition.
 
@@ -35,7 +35,7 @@ def deduplicate_and_publish(
     Args:
         extract_results: What :func:`extract` returned for each item.
         run_id: The run.
-        settings: Settings (default: from the environment).
+        settings: The settings.
 
     Returns:
         One summary per item: ``{"site", "date", "status", "manifest", "counts"}``.
@@ -49,7 +49,7 @@ def deduplicate_and_publish(
     from pipeline.run.publish import SiteBatch, publish_day, revise_later_days
 
     check_run_id(run_id)
-    store, settings = archive_for(settings)
+    store = archive_for(settings)
     summaries: list[dict[str, Any]] = []
     by_day: dict[dt.date, list[Mapping[str, Any]]] = {}
     for result in extract_results:

@@ -23,10 +23,10 @@ def report(
     *,
     kind: str = "nightly",
     sites_file: str | None = None,
-    settings: Settings | None = None,
+    settings: Settings,
 ) -> str:
     """Write the run report ``runs/<run id>.json``; returns its key."""
-    store, settings = archive_for(settings)
+    store = archive_for(settings)
     try:
         dropped = invalid_sites(sites_file or settings.sites_file or None)
     except ConfigError as exc:

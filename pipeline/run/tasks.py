@@ -19,8 +19,9 @@ A partition that already has a manifest is complete: without ``force`` the crawl
 publish of that item do nothing, so running an interval again leaves a complete archive as it was.
 """
 
+from pipeline.archive.layout import staged_key
 from pipeline.run.crawl_step import CrawlFailed, crawl, crawl_counts
-from pipeline.run.extract_step import extract, staged_key
+from pipeline.run.extract_step import extract
 from pipeline.run.plan import COMPLETE, invalid_sites, plan, reprocess_plan
 from pipeline.run.publish_step import dedup_lock, deduplicate_and_publish
 from pipeline.run.report_step import report

@@ -25,7 +25,7 @@ from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.threads import deferToThreadPool
 from twisted.python.threadpool import ThreadPool
 
-from pipeline.archive.layout import raw_prefix
+from pipeline.archive.layout import raw_prefix, warc_file_stem
 from pipeline.archive.payloads import load_known_payloads, save_payloads
 from pipeline.archive.schema import RawPointer
 from pipeline.archive.store import ArchiveStore, open_store
@@ -49,9 +49,10 @@ class WarcCaptureExtension:
     """
 
     def __init__(self, crawler: Crawler, archive_url: str, max_bytes: int,
-                 lookback_days: int, max_pending: int = 64) -> None:
+                 lookback_days: int, max_pending: int = 64, *, settings: Settings) -> None:
         self.crawler = crawler
         self.archive_url = archive_url
+        self.settings = settings
         self.max_bytes = max_bytes
         self.lookback_days = lookback_days
         self.store: ArchiveStore | None = None
@@ -76,7 +77,8 @@ class WarcCaptureExtension:
         ext = cls(crawler, settings.get("ARCHIVE_URL") or "./archive",
                   settings.getint("WARC_CAPTURE_MAX_BYTES"),
                   settings.getint("WARC_CAPTURE_PAYLOAD_LOOKBACK_DAYS", 30),
-                  settings.getint("WARC_CAPTURE_MAX_PENDING", 64))
+                  settings.getint("WARC_CAPTURE_MAX_PENDING", 64),
+                  settings=Settings.from_env())
         crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
         return ext
@@ -93,13 +95,12 @@ class WarcCaptureExtension:
         partition: dt.date = spider.partition  # type: ignore[attr-defined]
         run_id: str = spider.run_id  # type: ignore[attr-defined]
         self._pool.start()
-        self.store = open_store(self.archive_url, Settings.from_env())
+        self.store = open_store(self.archive_url, self.settings)
         known = await self._in_thread(load_known_payloads, self.store, site, partition,
                                       self.lookback_days)
-        stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
         self.writer = WarcWriter(
             self.store, raw_prefix(site, partition), max_bytes=self.max_bytes,
-            name=f"{site}-{stamp}-{secrets.token_hex(3)}",
+            name=warc_file_stem(site, dt.datetime.now(dt.UTC), secrets.token_hex(3)),
             warcinfo={"isPartOf": f"{site}/{partition.isoformat()}", "operator-run": run_id,
                       "http-header-user-agent": self.crawler.settings.get("USER_AGENT", "")},
             known_payloads=known, on_file_done=self._file_done)

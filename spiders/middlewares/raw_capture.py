@@ -5,8 +5,8 @@ RedirectMiddleware's 600), so its ``process_response`` runs first: it sees redir
 responses, robots.txt and sitemap fetches, with Content-Encoding still applied to the body. It
 hands an :class:`pipeline.archive.warc.Exchange` to :class:`spiders.extensions.warc_capture
 .WarcCaptureExtension` and waits for the write (which runs in the extension's writer thread).
-Discovery evidence travels in ``request.meta["capture_metadata"]`` and becomes a WARC metadata
-record.
+What the crawl knows about a request (a :class:`pipeline.archive.capture_metadata.CaptureMetadata`)
+travels in ``request.meta["capture_metadata"]`` and becomes a WARC metadata record.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 
 from scrapy.exceptions import NotConfigured
 
+from pipeline.archive.capture_metadata import CaptureMetadata
 from pipeline.archive.warc import Exchange
 from spiders.extensions.warc_capture import WarcCaptureExtension
 
@@ -26,7 +27,7 @@ if TYPE_CHECKING:
     from scrapy.http import Headers, Response
 
 META_KEY = "capture_metadata"
-"""``request.meta`` key of a ``dict[str, str]`` written as the exchange's metadata record."""
+"""``request.meta`` key of a :class:`CaptureMetadata` written as the exchange's metadata record."""
 
 
 def header_list(headers: Headers) -> list[tuple[str, str]]:
@@ -46,6 +47,9 @@ def exchange_for(request: Request, response: Response, fetched_at: dt.datetime) 
     if not any(k.lower() == "host" for k, _ in request_headers):
         request_headers.insert(0, ("Host", urlsplit(request.url).netloc))
     metadata = request.meta.get(META_KEY)
+    if metadata is not None and not isinstance(metadata, CaptureMetadata):
+        raise TypeError(f"request.meta[{META_KEY!r}] must be a CaptureMetadata, "
+                        f"not {type(metadata).__name__}")
     ip = response.ip_address
     return Exchange(
         url=response.url,
@@ -58,7 +62,7 @@ def exchange_for(request: Request, response: Response, fetched_at: dt.datetime) 
         request_body=request.body,
         protocol=response.protocol or "HTTP/1.1",
         ip_address=str(ip) if ip is not None else None,
-        metadata=dict(metadata) if metadata else None,
+        metadata=metadata,
     )
 
 

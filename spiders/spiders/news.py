@@ -13,6 +13,7 @@ stats (``news/skipped/<reason>``, ``news/errors/<kind>``).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 import re
@@ -27,6 +28,7 @@ from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
+from pipeline.archive.capture_metadata import CaptureMetadata
 from pipeline.archive.layout import check_run_id
 from pipeline.config.sites import DiscoverySource, Site, load_sites
 from pipeline.crawl.candidates import (
@@ -41,6 +43,7 @@ from pipeline.crawl.discovery import (
     parse_sitemap,
     robots_sitemaps,
 )
+from pipeline.dates import parse_day
 from pipeline.errors import ConfigError
 from pipeline.urls import canonicalize_url, same_site
 from spiders.middlewares.netguard import ForbiddenAddress
@@ -63,8 +66,8 @@ _ERROR_KINDS = {
 
 def _date_arg(name: str, value: str) -> dt.date:
     try:
-        return dt.date.fromisoformat(value)
-    except (TypeError, ValueError):
+        return parse_day(value)
+    except ConfigError:
         raise ConfigError(f"spider argument {name}={value!r} is not a YYYY-MM-DD date") from None
 
 
@@ -136,14 +139,16 @@ class NewsSpider(scrapy.Spider):
         if self.crawler.stats is not None:
             self.crawler.stats.inc_value(f"news/{key}", value)
 
-    def _request(self, url: str, callback: Any, *, role: str, meta: dict[str, str] | None = None,
+    def _request(self, url: str, callback: Any, *, role: str,
+                 capture: CaptureMetadata | None = None,
                  **cb_kwargs: Any) -> scrapy.Request | None:
+        # capture: what the WARC metadata record says besides the site and the role
         assert self.site is not None
         if self.pages_requested >= self.site.limits.max_pages:
             self.count("skipped/page_cap")
             return None
         self.pages_requested += 1
-        capture = {"site": self.site_id, "role": role, **(meta or {})}
+        capture = dataclasses.replace(capture or CaptureMetadata(), site=self.site_id, role=role)
         return scrapy.Request(url, callback=callback, errback=self.on_error,
                               meta={META_KEY: capture}, cb_kwargs=cb_kwargs)
 
@@ -171,7 +176,7 @@ class NewsSpider(scrapy.Spider):
             for day in self.window.days():
                 requests.append(self._request(
                     source.archive_url(day), self.parse_listing, role="date_archive",
-                    meta={"archive-day": day.isoformat()}, source=source, page=1, day=day))
+                    capture=CaptureMetadata(archive_day=day), source=source, page=1, day=day))
         yield from (r for r in requests if r is not None)
 
     def parse_robots(self, response: Response) -> Iterator[scrapy.Request]:
@@ -266,10 +271,9 @@ class NewsSpider(scrapy.Spider):
                 self.count("skipped/article_cap")
             else:
                 self.seen.add(url)
-                meta = {**candidate.metadata(), "discovered-on": found_on}
-                if raw.url != url:
-                    meta["discovered-url"] = raw.url
-                request = self._request(url, self.parse_article, role="article", meta=meta)
+                capture = candidate.capture_metadata(found_on, raw.url if raw.url != url else "")
+                request = self._request(url, self.parse_article, role="article",
+                                        capture=capture)
                 if request is not None:
                     self.articles_requested += 1
                     yield request

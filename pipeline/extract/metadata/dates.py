@@ -11,6 +11,7 @@ import datetime as dt
 import re
 from collections.abc import Callable, Iterator, Mapping
 
+from pipeline.archive.capture_metadata import CaptureMetadata
 from pipeline.dates import DateValue, date_from_url, date_value, plausible
 from pipeline.extract.metadata.evidence import Evidence
 from pipeline.extract.metadata.shown_dates import ShownDate, ShownDates, shown_dates
@@ -43,7 +44,7 @@ WEBPAGE_TYPES = frozenset({"WebPage", "ItemPage", "AboutPage", "FAQPage", "QAPag
 
 def published_date(  # noqa: PLR0917 - internal helper of resolve_metadata
     ev: Evidence, articles: list[Mapping[str, object]], pages: list[Mapping[str, object]],
-    url: str, fetched_at: dt.datetime | None, hint: Mapping[str, str] | None,
+    url: str, fetched_at: dt.datetime | None, hint: CaptureMetadata | None,
     fallback: Fallback, shown: Callable[[], ShownDates],
 ) -> DateValue | None:
     """The publication date, in the documented order of precedence.
@@ -56,7 +57,8 @@ def published_date(  # noqa: PLR0917 - internal helper of resolve_metadata
         pages: Its JSON-LD ``WebPage`` objects.
         url: The page URL (a date in its path).
         fetched_at: The fetch time: later dates are refused.
-        hint: Date evidence from discovery.
+        hint: What the crawl recorded about the page: the date its discovery source
+            announced (``published``) is evidence.
         fallback: Last-resort values (``date``: htmldate).
         shown: The dates the page shows its readers, computed on demand.
 
@@ -156,7 +158,7 @@ def _month_first(lang: str | None) -> bool:
 
 def published_candidates(  # noqa: PLR0917 - the inputs of published_date
     ev: Evidence, articles: list[Mapping[str, object]], pages: list[Mapping[str, object]],
-    url: str, fetched_at: dt.datetime | None, hint: Mapping[str, str] | None,
+    url: str, fetched_at: dt.datetime | None, hint: CaptureMetadata | None,
 ) -> Iterator[tuple[DateValue, bool]]:
     """Declared publication dates in order of precedence, each with whether it is strong.
 
@@ -185,11 +187,9 @@ def published_candidates(  # noqa: PLR0917 - the inputs of published_date
         found = date_value(str_value(obj.get("datePublished")), "jsonld:webpage", fetched_at)
         if found:
             yield found, False
-    if hint:
-        hinted = hint.get("published") or hint.get("published_at") or hint.get("date")
-        found = date_value(hinted, "discovery:" + (hint.get("source") or "hint"), fetched_at)
-        if found:
-            yield found, True
+    if hint is not None and hint.published is not None and plausible(hint.published, fetched_at):
+        # the crawl wrote it with its time of day (ISO 8601), so it is a full timestamp
+        yield DateValue(hint.published, "discovery:" + (hint.source or "discovery")), True
     found = date_from_url(url, fetched_at)
     if found:
         yield found, True

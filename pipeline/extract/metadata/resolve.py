@@ -64,6 +64,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from urllib.parse import urljoin
 
+from pipeline.archive.capture_metadata import CaptureMetadata
 from pipeline.dates import DateValue
 from pipeline.extract.metadata.authors import AUTHOR_META, clean_authors, decide_authors
 from pipeline.extract.metadata.dates import (
@@ -127,7 +128,7 @@ def resolve_metadata(
     *,
     url: str,
     fetched_at: dt.datetime | None,
-    hint: Mapping[str, str] | None = None,
+    hint: CaptureMetadata | None = None,
     fallback: Fallback | None = None,
     visible_text: Callable[[], str] | None = None,
 ) -> PageMetadata:
@@ -138,8 +139,8 @@ def resolve_metadata(
             (:func:`pipeline.extract.metadata.evidence.collect_evidence`).
         url: The page URL (host name, dates in the path, relative links).
         fetched_at: The fetch time: later dates are refused.
-        hint: Date evidence kept from discovery, e.g. ``{"published": "2024-03-01T10:00Z",
-            "source": "news_sitemap"}``.
+        hint: What the crawl recorded about the page (its WARC metadata record); the date
+            its discovery source announced is evidence.
         fallback: Last-resort values (trafilatura, htmldate) computed on demand.
         visible_text: The page's visible text, computed on demand: weak date evidence is only
             accepted when the page shows that date to readers.

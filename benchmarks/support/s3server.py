@@ -1,4 +1,4 @@
-"""Start and stop the real S3 server (Ceph RGW on 127.0.0.1) for the tests.
+"""Start and stop the real S3 server (Ceph RGW on 127.0.0.1) for the tests and benchmarks.
 
 The server is started once per test session with ``scripts/s3-server.sh``. A server already
 running on the same port (another session, a developer's) is reused and left running.
@@ -12,7 +12,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "scripts" / "s3-server.sh"
 
 

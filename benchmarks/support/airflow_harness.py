@@ -1,4 +1,4 @@
-"""Real Airflow for the tests: a throw-away AIRFLOW_HOME, the CLI, and a running scheduler.
+"""Real Airflow for the tests and benchmarks: a throw-away AIRFLOW_HOME, the CLI, a scheduler.
 
 - :class:`AirflowHome` is a temporary ``AIRFLOW_HOME`` (SQLite metadata DB, LocalExecutor, the
   repository's ``dags/`` folder, no examples) with the ``newsarchive_dedup`` pool created. Its
@@ -29,10 +29,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
+from pipeline.config.settings import DEDUP_POOL
+
+ROOT = Path(__file__).resolve().parents[2]
 DAGS = ROOT / "dags"
 AIRFLOW = str(Path(sys.executable).with_name("airflow"))
-DEDUP_POOL = "newsarchive_dedup"
 FINISHED = {"success", "failed"}
 
 
@@ -95,7 +96,6 @@ class AirflowHome:
             "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "5",
             "AIRFLOW__LOGGING__LOGGING_LEVEL": "INFO",
             "NEWSARCHIVE_AIRFLOW_RETRY_DELAY": "2",
-            "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
         })
         env.update(self.extra_env)
         return env

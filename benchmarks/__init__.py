@@ -1,0 +1,1 @@
+"""Benchmarks: scripts run as ``python benchmarks/NAME.py`` (docs/benchmarks.md)."""
