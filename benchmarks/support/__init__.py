@@ -3,6 +3,7 @@
 - :mod:`.airflow_harness`: a throw-away ``AIRFLOW_HOME`` and the Airflow services.
 - :mod:`.s3server`: the local S3 server (Ceph RGW, ``scripts/s3-server.sh``).
 - :mod:`.neardup_corpus`: the labelled near-duplicate corpus.
+- :mod:`.legacy_blocks`: the near-duplicate lookup before issue 15 (a benchmark baseline).
 
 A benchmark is a script, so Python puts ``benchmarks/`` on its path: it imports
 ``support.<module>``. The tests, run from the repository root, import

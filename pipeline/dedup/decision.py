@@ -104,7 +104,11 @@ def decide(records: Iterable[ArticleRecord], index: FingerprintIndex) -> DedupOu
     counts: Counter[str] = Counter()
     out: list[ArticleRecord] = []
     entries: dict[str, list[IndexEntry]] = {}
-    for record in sorted(records, key=_decision_order):
+    ordered = sorted(records, key=_decision_order)
+    # the whole batch is looked up at once (the index's fast path); the answers are filtered
+    # to what the index holds when each record is decided, so the decisions are the same
+    lookups = index.near_batch([r.simhash for r in ordered])
+    for i, record in enumerate(ordered):
         entries.setdefault(record.site, [])
         same_article = index.by_article(record.article_id)
         if any(e.content_hash[:32] == record.content_hash[:32] for e in same_article):
@@ -120,7 +124,7 @@ def decide(records: Iterable[ArticleRecord], index: FingerprintIndex) -> DedupOu
         if exact:
             kind, original = "exact", min(exact, key=lambda e: e.order_key).root
         else:
-            near = [e for _, e in index.near(record.simhash, second)
+            near = [e for _, e in lookups.near(i, second)
                     if record.article_id not in (e.article_id, e.root)]
             if near:
                 kind, original = "near", min(near, key=lambda e: e.order_key).root
@@ -130,7 +134,7 @@ def decide(records: Iterable[ArticleRecord], index: FingerprintIndex) -> DedupOu
         if kind != "none":
             counts[kind] += 1
         entry = entry_for(decided, second)
-        index.add(entry)
+        lookups.add(i, entry)
         entries[record.site].append(entry)
         out.append(decided)
     return DedupOutcome(tuple(out), entries, counts)

@@ -8,22 +8,22 @@ that partition: (simhash, simhash2 uint64, article_id 16 bytes, content_hash 16 
 ``dedup_window_days`` days *except those of the partitions it is rebuilding*, so a rerun of a
 partition never sees its own earlier entries as originals and decides the same.
 
-Near-duplicate lookup is the block technique of Manku, Jain and Das Sarma (WWW 2007),
-generalized with probes: the 64 bits are split into 4 blocks of 16, each block indexed in a
-sorted array. Two fingerprints within ``r`` bits differ in at most ``r // 4`` bits of some
-block (pigeonhole), so probing every value within ``r // 4`` bits of each query block finds
-every candidate (for ``r <= 3`` this is Manku's exact-block lookup). Candidates are then
-checked exactly, and also against the second, independently seeded SimHash (sum of both
-distances at most ``2 r``), which removes chance matches in a large index.
+Near-duplicate lookup is exact multi-index hashing (:mod:`pipeline.dedup.nearindex`): the
+64 bits are split into blocks (4 of 16 for ``r = 11``), each with a table probed within a
+per-block radius such that every fingerprint within ``r`` bits is found (pigeonhole).
+Candidates are checked exactly, and also against the second, independently seeded SimHash (sum
+of both distances at most ``2 r``), which removes chance matches in a large index. A dedup run
+looks up its whole batch at once (:meth:`FingerprintIndex.near_batch`), which is what makes the
+lookup fast; the result is the same as one lookup per record (tests/test_dedup_nearindex.py).
+The stored format is unchanged by the lookup (version 1 objects load as they are).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import io
-import itertools
 import logging
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -33,12 +33,10 @@ import pyarrow.parquet as pq
 
 from pipeline.archive.layout import fingerprint_index_key, fingerprint_listing
 from pipeline.archive.store import ArchiveStore
+from pipeline.dedup.nearindex import MultiIndexHash
 from pipeline.errors import CorruptObject
 
 logger = logging.getLogger(__name__)
-
-BLOCKS = 4
-BLOCK_BITS = 16
 
 INDEX_SCHEMA = pa.schema([
     pa.field("simhash", pa.uint64(), nullable=False),
@@ -86,19 +84,12 @@ class IndexEntry:
         return self.fetched_at, self.article_id
 
 
-def _probe_masks(errors: int) -> np.ndarray:
-    masks = [0]
-    for k in range(1, errors + 1):
-        for bits in itertools.combinations(range(BLOCK_BITS), k):
-            masks.append(sum(1 << b for b in bits))
-    return np.array(masks, dtype=np.uint64)
-
-
 class FingerprintIndex:
     """Entries of the window in memory, with exact-text, article and near-duplicate lookups.
 
-    Entries added during a batch (:meth:`add`) are searched by a vectorized scan; the loaded
-    entries through the block index.
+    Entries added during a batch (:meth:`add`) are searched by a vectorized scan (or, for a
+    batch looked up with :meth:`near_batch`, by a table of the batch itself); the loaded
+    entries through the multi-index hash tables.
     """
 
     def __init__(self, entries: Iterable[IndexEntry], max_distance: int) -> None:
@@ -112,13 +103,7 @@ class FingerprintIndex:
         self._base = n
         self._h1 = np.fromiter((e.simhash for e in self.entries), dtype=np.uint64, count=n)
         self._h2 = np.fromiter((e.simhash2 for e in self.entries), dtype=np.uint64, count=n)
-        self._masks = _probe_masks(max_distance // BLOCKS)
-        self._blocks: list[tuple[np.ndarray, np.ndarray]] = []
-        for b in range(BLOCKS):
-            values = ((self._h1 >> np.uint64(b * BLOCK_BITS)) & np.uint64(0xFFFF)).astype(
-                np.uint16)
-            order = np.argsort(values, kind="stable").astype(np.uint32)
-            self._blocks.append((values[order], order))
+        self._tables = MultiIndexHash(self._h1, self._h2, max_distance)
         self._new1 = np.zeros(64, dtype=np.uint64)
         self._new2 = np.zeros(64, dtype=np.uint64)
 
@@ -160,33 +145,23 @@ class FingerprintIndex:
             Matches in index order.
         """
         q1, q2 = np.uint64(simhash), np.uint64(simhash2)
-        cands: list[np.ndarray] = []
-        for b, (values, order) in enumerate(self._blocks):
-            if not len(values):
-                break
-            block = (q1 >> np.uint64(b * BLOCK_BITS)) & np.uint64(0xFFFF)
-            probes = (self._masks ^ block).astype(np.uint16)
-            lo = np.searchsorted(values, probes, "left")
-            lens = np.searchsorted(values, probes, "right") - lo
-            total = int(lens.sum())
-            if total:
-                # positions lo[i] .. lo[i]+lens[i]-1 of every probe, without a Python loop
-                starts = np.repeat(lo - np.cumsum(lens) + lens, lens)
-                cands.append(order[starts + np.arange(total)])
-        found: list[tuple[int, IndexEntry]] = []
-        if cands:
-            idx = np.concatenate(cands)
-            matches = self._check(idx, self._h1[idx], self._h2[idx], q1, q2, 0)
-            seen: set[int] = set()
-            for d, i in matches:
-                if i not in seen:
-                    seen.add(i)
-                    found.append((d, self.entries[i]))
-        k = len(self.entries) - self._base
-        if k:
-            found += [(d, self.entries[i]) for d, i in self._check(
-                np.arange(k), self._new1[:k], self._new2[:k], q1, q2, self._base)]
-        return found
+        _, idx, dist = self._tables.search(np.array([q1]), np.array([q2]))
+        found = [(int(d), self.entries[i]) for d, i in zip(dist, idx, strict=True)]
+        return found + self._near_added(q1, q2, len(self.entries) - self._base)
+
+    def _near_added(self, q1: np.uint64, q2: np.uint64, k: int) -> list[tuple[int, IndexEntry]]:
+        if not k:
+            return []
+        return [(d, self.entries[i]) for d, i in self._check(
+            np.arange(k), self._new1[:k], self._new2[:k], q1, q2, self._base)]
+
+    def near_batch(self, simhashes: Sequence[int]) -> NearBatch:
+        """Look up a batch of records at once; see :class:`NearBatch`.
+
+        Args:
+            simhashes: The records' SimHashes, in decision order.
+        """
+        return NearBatch(self, simhashes)
 
     def _check(  # noqa: PLR0917 - internal vectorized helper
         self, idx: np.ndarray, h1: np.ndarray, h2: np.ndarray, q1: np.uint64,
@@ -195,6 +170,56 @@ class FingerprintIndex:
         d2 = np.bitwise_count(h2 ^ q2)
         ok = (d1 <= self.max_distance) & (d1.astype(np.int32) + d2 <= 2 * self.max_distance)
         return [(int(d), int(i) + offset) for i, d in zip(idx[ok], d1[ok], strict=True)]
+
+
+class NearBatch:
+    """The near-duplicate lookups of a batch of records decided in order.
+
+    Built once per batch: the loaded entries are searched for every record in one call, and
+    the batch against itself. Record ``i``'s matches (:meth:`near`) are then restricted to the
+    entries the index holds when ``i`` is decided: the loaded ones, those added before the
+    batch, and the batch's records before ``i`` that were added (:meth:`add`). That is exactly
+    what :meth:`FingerprintIndex.near` returns at that moment, in the same (index) order.
+
+    Args:
+        index: The index (extended by :meth:`add`).
+        simhashes: The records' SimHashes, in decision order.
+    """
+
+    def __init__(self, index: FingerprintIndex, simhashes: Sequence[int]) -> None:
+        self._index = index
+        self._prior = len(index.entries) - index._base
+        self._q1 = np.fromiter(simhashes, dtype=np.uint64, count=len(simhashes))
+        # CSR answers as Python lists: most records match nothing, and those cost one compare
+        self._loaded = [a.tolist() for a in index._tables.search(self._q1)]
+        self._own = [a.tolist() for a in MultiIndexHash(
+            self._q1, np.zeros_like(self._q1), index.max_distance).search(self._q1)]
+        self._added: dict[int, tuple[int, int]] = {}  # batch position -> (index position, h2)
+
+    def near(self, i: int, simhash2: int) -> list[tuple[int, IndexEntry]]:
+        """Matches of batch record ``i`` with second SimHash ``simhash2``, in index order."""
+        index, limit = self._index, 2 * self._index.max_distance
+        found: list[tuple[int, IndexEntry]] = []
+        indptr, idx, dist = self._loaded
+        for k in range(indptr[i], indptr[i + 1]):
+            j = idx[k]
+            if dist[k] + (int(index._h2[j]) ^ simhash2).bit_count() <= limit:
+                found.append((dist[k], index.entries[j]))
+        if self._prior:
+            found += index._near_added(self._q1[i], np.uint64(simhash2), self._prior)
+        indptr, idx, dist = self._own
+        for k in range(indptr[i], indptr[i + 1]):
+            added = self._added.get(idx[k]) if idx[k] < i else None
+            if added and dist[k] + (added[1] ^ simhash2).bit_count() <= limit:
+                found.append((dist[k], index.entries[added[0]]))
+        return found
+
+    def add(self, i: int, entry: IndexEntry) -> None:
+        """Add batch record ``i``'s entry to the index (visible to the records after it)."""
+        if entry.simhash != int(self._q1[i]):
+            raise ValueError(f"batch record {i}: entry has another SimHash")
+        self._added[i] = (len(self._index.entries), entry.simhash2)
+        self._index.add(entry)
 
 
 # --- storage -----------------------------------------------------------------------------------
