@@ -9,7 +9,8 @@ A downstream DAG that should run whenever partitions are committed schedules on
     def index_new_articles(): ...
 
 Each event's ``extra`` holds ``run_id``, ``archive_url`` and ``partitions`` (``site``, ``date``,
-``status`` of every partition the run published), so a consumer reads only what changed.
+``status``, ``coverage`` of every partition the run published or revised), so a consumer reads
+only what changed. A run that published nothing new emits no event.
 """
 
 from __future__ import annotations

@@ -7,8 +7,9 @@ input. Trigger it with Params::
 
 ``start``/``end`` (required) bound the partition dates, ``sites`` (default: every site with raw
 data in the range) narrows them. Each partition is extracted by its own mapped task, then the
-one global dedup-and-publish step (pool ``newsarchive_dedup``) replaces the partitions atomically
-and emits an event of the ``newsarchive_normalized`` Asset; the report lands in ``runs/``.
+one global dedup-and-publish step (pool ``newsarchive_dedup``) replaces the partitions atomically;
+``announce`` emits an event of the ``newsarchive_normalized`` Asset when a partition changed; the
+report lands in ``runs/``.
 """
 
 from __future__ import annotations
@@ -17,8 +18,9 @@ import datetime as dt
 from typing import Any
 
 from airflow.sdk import Param, dag
+from newsarchive_alerts import ON_FAILURE
 from newsarchive_config import DEFAULT_ARGS, TAGS
-from newsarchive_steps import deduplicate_and_publish, extract, plan_reprocess, report
+from newsarchive_steps import announce, deduplicate_and_publish, extract, plan_reprocess, report
 
 PARAMS = {
     "start": Param(type="string", format="date", description="First date YYYY-MM-DD."),
@@ -37,7 +39,9 @@ PARAMS = {
     default_args=DEFAULT_ARGS,
     params=PARAMS,
     tags=[*TAGS, "reprocess"],
+    description="Rebuild the normalized partitions of a date range from the raw WARCs.",
     doc_md=__doc__,
+    on_failure_callback=ON_FAILURE,
 )
 def newsarchive_reprocess() -> None:
     """Extract again, deduplicate and publish every partition with raw data in the range."""
@@ -45,6 +49,7 @@ def newsarchive_reprocess() -> None:
     items: Any = plan_reprocess()
     extracted: Any = extract.expand(crawl_result=items)
     published: Any = deduplicate_and_publish(extracted)
+    announce(published)
     report(items, published, kind="reprocess")
 
 

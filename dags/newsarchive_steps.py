@@ -21,6 +21,7 @@ from newsarchive_assets import NORMALIZED_ARCHIVE
 from newsarchive_config import library_environment
 
 from pipeline.config.settings import DEDUP_POOL, Settings
+from pipeline.errors import PermanentArchiveError
 
 log = logging.getLogger(__name__)
 
@@ -85,9 +86,12 @@ def run_kind(context: Mapping[str, Any], default: str = "nightly") -> str:
 
 
 def _failure(item: Mapping[str, Any], stage: str, exc: BaseException, ti: Any) -> Item:
-    return {"site": item.get("site"), "date": item.get("date"), "stage": stage,
-            "error": f"{type(exc).__name__}: {exc}"[:2000],
-            "try_number": getattr(ti, "try_number", None)}
+    failure = {"site": item.get("site"), "date": item.get("date"), "stage": stage,
+               "error": f"{type(exc).__name__}: {exc}"[:2000],
+               "try_number": getattr(ti, "try_number", None)}
+    if getattr(exc, "reason", None):  # a failed verdict (SiteDayFailed): discovery_failed, ...
+        failure["reason"] = str(exc.reason)  # type: ignore[attr-defined]
+    return failure
 
 
 def record_failures(items: Iterable[Mapping[str, Any]], stage: str, exc: BaseException) -> None:
@@ -99,12 +103,27 @@ def record_failures(items: Iterable[Mapping[str, Any]], stage: str, exc: BaseExc
         log.warning("could not record the failure of %s", stage, exc_info=True)
 
 
+def fail_fast(exc: BaseException) -> None:
+    """Raise ``AirflowFailException`` (no task retries) when ``exc`` is a permanent archive error.
+
+    Bad credentials, a missing bucket or an archive root that cannot be written fail the same
+    way on every try; anything else (an unreachable endpoint, a 5xx, a timeout) returns, so the
+    caller raises it again and Airflow retries the task.
+    """
+    if isinstance(exc, PermanentArchiveError):
+        raise AirflowFailException(f"{exc} (permanent archive error: not retried)") from exc
+
+
 def guarded(stage: str, item: Mapping[str, Any], work: Callable[[], T]) -> T:
-    """Run ``work``; on failure record it with :func:`record_failures`, then re-raise."""
+    """Run ``work``; on failure record it with :func:`record_failures`, then re-raise.
+
+    A permanent archive error is raised as ``AirflowFailException`` (:func:`fail_fast`).
+    """
     try:
         return work()
     except Exception as exc:
         record_failures([item], stage, exc)
+        fail_fast(exc)
         raise
 
 
@@ -157,7 +176,11 @@ def plan_reprocess() -> list[Item]:
     with library_environment():
         from pipeline.run import tasks
 
-        items = tasks.reprocess_plan(start, end, sites=sites, settings=library_settings())
+        try:
+            items = tasks.reprocess_plan(start, end, sites=sites, settings=library_settings())
+        except PermanentArchiveError as exc:
+            fail_fast(exc)
+            raise
     log.info("%d partitions to reprocess for %s..%s", len(items), start, end)
     return items
 
@@ -201,16 +224,17 @@ def partition(item: Item) -> Any:
     return extract(crawled)
 
 
-@task(task_id=PUBLISH_TASK, pool=DEDUP_POOL, trigger_rule=TriggerRule.ALL_DONE,
-      outlets=[NORMALIZED_ARCHIVE])
+@task(task_id=PUBLISH_TASK, pool=DEDUP_POOL, trigger_rule=TriggerRule.ALL_DONE)
 def deduplicate_and_publish(
         extract_results: Iterable[Item | None] | Item | None) -> list[Item]:
     """The run's one global step: dedup decisions over all staged records, then publish.
 
-    Runs with whatever extracted successfully (trigger rule ``all_done``); skipped when nothing
-    did. Serialized across runs by the one-slot pool :data:`pipeline.config.settings.DEDUP_POOL`
-    (and, in the library, by the archive's dedup lock, which runs outside Airflow honour too).
-    Emits an event of :data:`NORMALIZED_ARCHIVE` naming the partitions.
+    Runs with whatever extracted successfully (trigger rule ``all_done``): a site-day whose crawl
+    failed (its mapped task failed, its extract upstream-failed) is simply not among them, so the
+    other sites are still committed. Skipped when nothing was extracted. Serialized across runs by
+    the one-slot pool :data:`pipeline.config.settings.DEDUP_POOL` (and, in the library, by the
+    archive's dedup lock, which runs outside Airflow honour too). :func:`announce` emits the
+    Asset event.
     """
     context = get_current_context()
     if isinstance(extract_results, Mapping):  # one mapped item: Airflow hands over the value
@@ -228,13 +252,34 @@ def deduplicate_and_publish(
             summaries = list(tasks.deduplicate_and_publish(results, run_id, settings=settings))
         except Exception as exc:
             record_failures(results, "publish", exc)  # every partition waited on this step
+            fail_fast(exc)
             raise
-        context["outlet_events"][NORMALIZED_ARCHIVE].extra = {
-            "run_id": run_id, "archive_url": settings.archive_url,
-            "partitions": [{k: s.get(k) for k in ("site", "date", "status")}
-                           for s in summaries if isinstance(s, Mapping)],
-        }
     return summaries
+
+
+NEW_STATUSES = ("published", "revised")
+"""Statuses of partitions whose committed content changed in this run."""
+
+
+@task(outlets=[NORMALIZED_ARCHIVE])
+def announce(published: list[Item] | None) -> list[Item]:
+    """Emit an event of :data:`NORMALIZED_ARCHIVE` when the run committed something new.
+
+    The event's ``extra`` names the partitions (``site``, ``date``, ``status``, ``coverage``).
+    A run that changed nothing (every partition already complete or unchanged) is skipped, and
+    a skipped task emits no Asset event: consumers are not woken for nothing.
+    """
+    context = get_current_context()
+    changed: list[Any] = [{k: s.get(k) for k in ("site", "date", "status", "coverage")}
+               for s in published or [] if isinstance(s, Mapping)
+               and s.get("status") in NEW_STATUSES]
+    if not changed:
+        raise AirflowSkipException("nothing new was published: no Asset event")
+    with library_environment():
+        archive_url = library_settings().archive_url
+    context["outlet_events"][NORMALIZED_ARCHIVE].extra = {
+        "run_id": str(context["run_id"]), "archive_url": archive_url, "partitions": changed}
+    return changed
 
 
 @task(trigger_rule=TriggerRule.ALL_DONE)
@@ -243,7 +288,9 @@ def report(plan_items: list[Item] | None, published: list[Item] | None,
     """Write ``runs/<run id>.json``: per site and stage, what was done and what failed and why.
 
     Runs whatever happened upstream. Fails the DAG run (without retrying) when a partition
-    failed, so that the failure shows in Airflow; the report is written first.
+    failed or planning did, so that the failure shows in Airflow; the report is written first
+    (``ok: false``). A complete partition far below its site's usual article count is logged
+    as a warning and flagged in the report (:mod:`pipeline.run.anomaly`), not failed.
     """
     context = get_current_context()
     ti = context["ti"]
@@ -256,8 +303,14 @@ def report(plan_items: list[Item] | None, published: list[Item] | None,
     with library_environment():
         from pipeline.run import tasks
 
-        key = tasks.report(run_id, planned, done, failures, kind=kind or run_kind(context),
-                           settings=library_settings())
+        try:
+            key = tasks.report(run_id, planned, done, failures, kind=kind or run_kind(context),
+                               settings=library_settings(),
+                               plan_error=None if plan_items is not None else
+                               "planning failed (see the plan task's log)")
+        except PermanentArchiveError as exc:
+            fail_fast(exc)
+            raise
     missing = [i for i in planned if (str(i.get("site")), str(i.get("date"))) not in done_keys]
     if plan_items is None:
         raise AirflowFailException(f"planning failed (see the plan task's log); report {key}")

@@ -18,11 +18,45 @@ class ArchiveError(NewsArchiveError):
 
 
 class ArchiveUnavailable(ArchiveError):
-    """The archive endpoint did not answer, or kept failing after bounded retries."""
+    """The archive endpoint did not answer, or kept failing after bounded retries.
+
+    Transient: a later attempt may work.
+    """
 
 
-class ArchiveAccessDenied(ArchiveError):
+class PermanentArchiveError(ArchiveError):
+    """The archive refused in a way no retry can fix.
+
+    Wrong credentials, a missing bucket, a root that cannot be written: callers fail at once
+    instead of retrying (under Airflow: no task retries).
+    """
+
+
+class ArchiveAccessDenied(PermanentArchiveError):
     """The archive refused the credentials or the operation."""
+
+
+class ArchiveNotFound(PermanentArchiveError, ConfigError):
+    """The archive root does not exist (an S3 bucket that is not there)."""
+
+
+class ArchiveNotWritable(PermanentArchiveError):
+    """The archive root cannot be created or written.
+
+    A local path under a file, a read-only file system, no permission.
+    """
+
+
+class Interrupted(KeyboardInterrupt):
+    """SIGTERM (or SIGINT) asked the command to stop; ``signum`` says which.
+
+    A :class:`KeyboardInterrupt`, so that everything that already stops cleanly on Ctrl-C
+    (subprocess helpers, pools, ``finally`` blocks) does the same on SIGTERM.
+    """
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
 
 
 class ObjectNotFound(ArchiveError, KeyError):

@@ -15,6 +15,8 @@ _PIPELINE = Settings.from_env()
 BOT_NAME = "newsarchive"
 SPIDER_MODULES = ["spiders.spiders"]
 NEWSPIDER_MODULE = "spiders.spiders"
+COMMANDS_MODULE = "spiders.commands"
+"""Project commands: ``crawl`` exits non-zero when the crawl stopped for a fatal reason."""
 
 # --- identity ----------------------------------------------------------------------------------
 USER_AGENT = _PIPELINE.user_agent.format(version=__version__, contact_url=_PIPELINE.contact_url)

@@ -159,7 +159,9 @@ def test_nightly_run_archives_every_demo_site(nightly: tuple[AirflowHome, LocalS
     assert report["ok"] is True and report["partitions_by_status"].get("failed", 0) == 0
     states = home.task_states(NIGHTLY, run["run_id"])
     assert states[("deduplicate_and_publish", -1)] == "success"
+    assert states[("announce", -1)] == "success"  # something new: the Asset event fires
     assert sorted(i for (t, i) in states if t == "partition.crawl") == [0, 1, 2]
+    assert {p["coverage"] for p in report["partitions"]} == {"complete"}
     assert_consistent(store)
 
 
@@ -174,6 +176,9 @@ def test_same_interval_twice_leaves_the_archive_as_it_was(
     assert sorted((o.key, o.size) for o in store.list("normalized/")) == objects
     report = report_of(store, home)
     assert report["ok"] is True
+    # nothing new was published: no Asset event (the announcing task is skipped)
+    states = home.task_states(NIGHTLY, home.dag_runs(NIGHTLY)[-1]["run_id"])
+    assert states[("announce", -1)] == "skipped"
 
 
 def test_manual_run_with_params(e2e: E2E) -> None:
@@ -225,12 +230,16 @@ def test_failing_site_does_not_fail_the_others(e2e: E2E) -> None:
     assert {(s, DAY.isoformat()) for s in SITES} <= partitions(store)
     report = report_of(store, home)
     entry = next(p for p in report["partitions"] if p["site"] == "dead-herald")
-    if entry["status"] == "failed":  # the crawl gave up: the report says where and why
-        assert entry["stage"] in ("crawl", "extract", "publish") and entry["error"]
-        assert report["ok"] is False
-        assert home.dag_runs(NIGHTLY)[-1]["state"] == "failed"
-    else:  # the crawl finished with nothing fetched: counted, not archived as articles
-        assert not [r for r in articles(store, DAY) if r.site == "dead-herald"]
+    # the site could not be read: failed (never an empty complete day), not committed
+    assert entry["status"] == "failed" and entry["stage"] == "crawl", entry
+    assert entry["reason"] == "discovery_failed" and "connection_refused" in entry["error"]
+    assert ("dead-herald", DAY.isoformat()) not in partitions(store)
+    assert report["ok"] is False
+    run = home.dag_runs(NIGHTLY)[-1]
+    assert run["state"] == "failed"
+    states = home.task_states(NIGHTLY, run["run_id"])
+    assert sorted(s for (t, _), s in states.items() if t == "partition.crawl") == \
+        ["failed", "success", "success", "success"]
     for part in report["partitions"]:
         if part["site"] in SITES:
             assert part["status"] != "failed", part

@@ -53,6 +53,9 @@ for dag_id, dag in bag.dags.items():
         "tags": sorted(dag.tags), "catchup": dag.catchup,
         "timetable": type(dag.timetable).__name__,
         "params": sorted(dag.params.keys()),
+        "param_descriptions": {k: dag.params.get_param(k).description for k in dag.params},
+        "description": dag.description, "doc_md": dag.doc_md,
+        "on_failure_callback": type(dag.on_failure_callback).__name__,
         "tasks": {t.task_id: {
             "retries": t.retries, "backoff": float(t.retry_exponential_backoff or 0),
             "pool": t.pool, "trigger_rule": getattr(t.trigger_rule, "value", str(t.trigger_rule)),
@@ -100,6 +103,11 @@ def test_dag_file_integrity(path: Path, probes: dict[Path, dict[str, Any]],
     for dag_id, dag in probe["dags"].items():
         assert "newsarchive" in dag["tags"], f"{dag_id} has no newsarchive tag"
         assert dag["catchup"] is False, f"{dag_id}: catchup must be off"
+        assert 20 <= len(dag["description"] or "") <= 120, f"{dag_id}: no one-line description"
+        assert len(dag["doc_md"] or "") > 200, f"{dag_id}: no doc_md"
+        undocumented = [k for k, doc in dag["param_descriptions"].items() if not doc]
+        assert not undocumented, f"{dag_id}: Params without a description: {undocumented}"
+        assert dag["on_failure_callback"] == "RunFailureNotifier", f"{dag_id}: no alerts"
         for task_id, task in dag["tasks"].items():
             assert task["retries"] >= 2, f"{dag_id}.{task_id}: retries {task['retries']}"
             assert task["backoff"] > 0, f"{dag_id}.{task_id}: no exponential backoff"
@@ -118,11 +126,13 @@ def test_nightly_shape(probes: dict[Path, dict[str, Any]]) -> None:
     assert set(dag["params"]) >= {"sites", "start", "end", "page_cap", "force"}
     tasks = dag["tasks"]
     assert set(tasks) == {"plan", "partition.crawl", "partition.extract",
-                          "deduplicate_and_publish", "report"}
+                          "deduplicate_and_publish", "announce", "report"}
     publish = tasks["deduplicate_and_publish"]
     assert publish["pool"] == DEDUP_POOL
     assert publish["trigger_rule"] == "all_done"
-    assert publish["outlets"] == ["newsarchive_normalized"]
+    # the Asset event comes from its own task, skipped when nothing new was published
+    assert publish["outlets"] == []
+    assert tasks["announce"]["outlets"] == ["newsarchive_normalized"]
     assert tasks["report"]["trigger_rule"] == "all_done"
 
 
@@ -133,7 +143,7 @@ def test_reprocess_shape(probes: dict[Path, dict[str, Any]]) -> None:
     tasks = dag["tasks"]
     assert tasks["extract"]["mapped"] is True
     assert tasks["deduplicate_and_publish"]["pool"] == DEDUP_POOL
-    assert tasks["deduplicate_and_publish"]["outlets"] == ["newsarchive_normalized"]
+    assert tasks["announce"]["outlets"] == ["newsarchive_normalized"]
 
 
 def test_asset_declared_once() -> None:

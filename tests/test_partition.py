@@ -10,7 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.archive.partition import Manifest, publish_partition, read_manifest
+from pipeline.archive.partition import (
+    PARTIAL,
+    Coverage,
+    Manifest,
+    publish_partition,
+    read_manifest,
+)
 from pipeline.archive.reader import iter_articles
 from pipeline.archive.store import ArchiveStore, LocalStore
 from pipeline.errors import CorruptObject
@@ -100,6 +106,28 @@ def test_manifest_json_is_documented_shape(local_store: LocalStore) -> None:
     manifest, _ = publish_partition(local_store, "a", DAY, [make_record(1)], run_id="r1")
     doc = json.loads(local_store.get(f"manifests/site=a/date={DAY}.json"))
     assert set(doc) == {"manifest_version", "schema_version", "site", "date", "run_id",
-                        "counts", "objects"}
+                        "counts", "objects", "coverage", "coverage_notes", "discovery"}
+    assert doc["manifest_version"] == 2 and doc["coverage"] == "complete"
     assert {"key", "size", "sha256", "kind", "rows"} == set(doc["objects"][0])
     assert Manifest.from_json(json.dumps(doc).encode()) == manifest
+
+
+def test_partial_coverage_round_trips_and_version_1_reads_as_complete(
+        local_store: LocalStore) -> None:
+    coverage = Coverage(PARTIAL, ("page cap reached: the crawl was stopped by "
+                                  "closespider_pagecount",),
+                        ({"kind": "feed", "url": "http://x/feed.xml", "pages": 1, "links": 9},))
+    manifest, _ = publish_partition(local_store, "a", DAY, [make_record(1)], run_id="r1",
+                                    coverage=coverage)
+    back = read_manifest(local_store, "a", DAY)
+    assert back == manifest and back.coverage == coverage and not back.coverage.complete
+    # the same rows with another verdict is another commit (a partial day completed later)
+    _, changed = publish_partition(local_store, "a", DAY, [make_record(1)], run_id="r2")
+    assert changed and read_manifest(local_store, "a", DAY).coverage.complete
+    # a manifest written before version 2 has no coverage: it was committed as complete
+    old = json.loads(manifest.to_json())
+    for name in ("coverage", "coverage_notes", "discovery"):
+        del old[name]
+    old["manifest_version"] = 1
+    legacy = Manifest.from_json(json.dumps(old).encode())
+    assert legacy.coverage == Coverage() and legacy.coverage.complete

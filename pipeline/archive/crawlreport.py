@@ -14,6 +14,9 @@ extraction step records its counts in the partition manifest. Example (shortened
      "fetched": {"articles": 12, "discovery_pages": 3, "responses": 16},
      "articles": ["https://courier.example/news/..."], "skipped": {"out_of_window": 29},
      "errors": {}, "warnings": {}, "refused": {"offsite": 0},
+     "sources": [{"kind": "feed", "url": "https://courier.example/feed.xml", "pages": 3,
+                  "links": 41, "failures": {}}],
+     "article_fetches": {"ok": 12, "failed": 0, "blocked": 0, "skipped": 0},
      "warc_keys": ["raw/site=daily-courier/date=2026-03-14/....warc.gz"],
      "payload_index_key": "index/payloads/site=daily-courier/2026-03-14.json",
      "stats": {"downloader/response_count": 16, ...}}
@@ -31,8 +34,9 @@ from pipeline.archive.layout import crawl_report_key
 from pipeline.archive.store import ArchiveStore
 from pipeline.errors import CorruptObject
 
-REPORT_VERSION = 1
-"""Version of the JSON layout; a reader refuses reports of a newer one."""
+REPORT_VERSION = 2
+"""Version of the JSON layout; a reader refuses reports of a newer one. Version 2 added
+``sources`` and ``article_fetches`` (the evidence of :mod:`pipeline.run.verdict`)."""
 
 
 @dataclass(frozen=True)
@@ -43,6 +47,44 @@ class CrawlWindow:
     end: dt.date
     today: dt.date
     nightly: bool
+
+
+@dataclass(frozen=True)
+class SourceReport:
+    """What one discovery source of the site gave (a ``sites.yaml`` discovery entry).
+
+    Attributes:
+        kind: ``sitemap``, ``news_sitemap``, ``robots``, ``feed``, ``listing``,
+            ``date_archive``.
+        url: The source's URL (the template of a ``date_archive``).
+        pages: Documents of the source read (its child sitemaps and next pages included).
+        links: Article links those documents listed (before the date window).
+        failures: Documents of the source that could not be read, by kind
+            (``connection_refused``, ``dns``, ``forbidden_address``, ``http_503``,
+            ``blocked``, ``bad_feed``, ...), counted after retries.
+    """
+
+    kind: str
+    url: str
+    pages: int = 0
+    links: int = 0
+    failures: Mapping[str, int] = field(default_factory=dict)
+
+    @property
+    def read(self) -> bool:
+        """Whether at least one document of the source was read."""
+        return self.pages > 0
+
+    def to_json(self) -> dict[str, Any]:
+        """The JSON form."""
+        return {"kind": self.kind, "url": self.url, "pages": self.pages, "links": self.links,
+                "failures": dict(sorted(self.failures.items()))}
+
+    @classmethod
+    def from_json(cls, doc: Mapping[str, Any]) -> SourceReport:
+        """Read the JSON form back."""
+        return cls(str(doc["kind"]), str(doc["url"]), int(doc.get("pages") or 0),
+                   int(doc.get("links") or 0), _counts(doc.get("failures")))
 
 
 @dataclass(frozen=True)
@@ -64,6 +106,11 @@ class CrawlReport:
         errors: Failed requests, by kind.
         warnings: Oddities noted on fetched pages (``charset_mismatch``).
         refused: Requests refused: ``offsite``, ``netguard_<why>``, ``resolver_<why>``.
+        sources: Each discovery source: documents read, links found, failures by kind.
+        article_fetches: Article requests by outcome, after retries: ``ok`` (an HTML page),
+            ``failed`` (an error), ``blocked`` (a challenge or CAPTCHA page,
+            :mod:`pipeline.extract.blockpage`), ``skipped`` (refused for a reason: robots.txt, a
+            forbidden address, not HTML, gone with 404 or 410).
         warc_keys: The WARC files written.
         payload_index_key: Key of the payload digests saved, if any.
         stats: Every plain Scrapy stat (numbers and strings; times in ISO 8601).
@@ -82,6 +129,8 @@ class CrawlReport:
     errors: Mapping[str, int] = field(default_factory=dict)
     warnings: Mapping[str, int] = field(default_factory=dict)
     refused: Mapping[str, int] = field(default_factory=dict)
+    sources: tuple[SourceReport, ...] = ()
+    article_fetches: Mapping[str, int] = field(default_factory=dict)
     warc_keys: tuple[str, ...] = ()
     payload_index_key: str | None = None
     stats: Mapping[str, int | float | str] = field(default_factory=dict)
@@ -106,6 +155,8 @@ class CrawlReport:
             "errors": dict(self.errors),
             "warnings": dict(self.warnings),
             "refused": dict(self.refused),
+            "sources": [source.to_json() for source in self.sources],
+            "article_fetches": dict(self.article_fetches),
             "warc_keys": list(self.warc_keys),
             "payload_index_key": self.payload_index_key,
             "stats": dict(self.stats),
@@ -141,6 +192,8 @@ class CrawlReport:
                 errors=_counts(doc.get("errors")),
                 warnings=_counts(doc.get("warnings")),
                 refused=_counts(doc.get("refused")),
+                sources=tuple(SourceReport.from_json(s) for s in doc.get("sources") or ()),
+                article_fetches=_counts(doc.get("article_fetches")),
                 warc_keys=tuple(doc.get("warc_keys") or ()),
                 payload_index_key=doc.get("payload_index_key"),
                 stats=dict(doc.get("stats") or {}),

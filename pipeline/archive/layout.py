@@ -11,6 +11,7 @@ Every stage builds and reads keys here and nowhere else, so the layout is writte
     runs/<safe run id>.json                                         run_report_key
     staging/<safe run id>/crawl/<site>-<YYYY-MM-DD>.json            crawl_report_key
     staging/<safe run id>/extracted/site=<site>/date=<YYYY-MM-DD>.<parquet|json>   staged_key
+    staging/_probe/<token>                                          probe_key
 
 Names ending in ``_prefix`` are folders (no trailing ``/``); names ending in ``_listing`` are
 prefixes to pass to ``ArchiveStore.list``. Builders validate the site id (:func:`check_site`),
@@ -186,6 +187,17 @@ def parse_run_report_key(key: str) -> str | None:
 def staging_prefix(run_id: str) -> str:
     """Folder for what a run's tasks hand each other."""
     return f"{STAGING}/{safe_run_id(run_id)}"
+
+
+def probe_key(token: str) -> str:
+    """Key of the small object a command puts and deletes to check the archive is writable.
+
+    ``_probe`` cannot be a run id (run ids start with a letter or digit), so a probe never
+    lands in a run's staging folder.
+    """
+    if not re.fullmatch(r"[A-Za-z0-9_.-]{1,100}", token):
+        raise ConfigError(f"invalid probe token {token!r}")
+    return f"{STAGING}/_probe/{token}"
 
 
 def crawl_report_key(run_id: str, site: str, partition: dt.date) -> str:

@@ -28,7 +28,6 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from pipeline.errors import CorruptObject
 from pipeline.archive.layout import (
     is_warc_key,
     manifest_key,
@@ -39,11 +38,22 @@ from pipeline.archive.layout import (
 from pipeline.archive.parquet import write_records
 from pipeline.archive.schema import SCHEMA_VERSION, ArticleRecord
 from pipeline.archive.store import ArchiveStore
+from pipeline.errors import CorruptObject
 
 log = logging.getLogger(__name__)
 
-MANIFEST_VERSION = 1
+MANIFEST_VERSION = 2
+"""Version 2 added ``coverage``, ``coverage_notes`` and ``discovery``; a version 1 manifest reads
+as complete with no notes and no discovery sources (docs/archive.md, migration notes)."""
 ROWS_PER_FILE = 50_000
+
+COMPLETE = "complete"
+"""Coverage of a partition whose crawl read discovery and fetched (or skipped for a reason) every
+in-window article."""
+PARTIAL = "partial"
+"""Coverage of a partition that may lack articles (``coverage_notes`` say why); the next run
+without ``--force`` crawls it again."""
+COVERAGES = (COMPLETE, PARTIAL)
 
 
 @dataclass(frozen=True)
@@ -58,6 +68,31 @@ class ManifestObject:
 
 
 @dataclass(frozen=True)
+class Coverage:
+    """How complete a partition is, and the evidence: the crawl's verdict.
+
+    Attributes:
+        coverage: :data:`COMPLETE` or :data:`PARTIAL`.
+        notes: Why a partition is partial (caps, failed fetches, interruption, a discovery
+            source that failed, blocked responses).
+        discovery: The discovery sources read: ``{"kind", "url", "pages", "links"}`` each.
+    """
+
+    coverage: str = COMPLETE
+    notes: tuple[str, ...] = ()
+    discovery: tuple[Mapping[str, Any], ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.coverage not in COVERAGES:
+            raise ValueError(f"coverage must be one of {COVERAGES}, not {self.coverage!r}")
+
+    @property
+    def complete(self) -> bool:
+        """Whether the partition is complete (a rerun without ``force`` leaves it)."""
+        return self.coverage == COMPLETE
+
+
+@dataclass(frozen=True)
 class Manifest:
     """The commit record of a partition."""
 
@@ -68,6 +103,7 @@ class Manifest:
     counts: Mapping[str, int] = field(default_factory=dict)
     schema_version: int = SCHEMA_VERSION
     manifest_version: int = MANIFEST_VERSION
+    coverage: Coverage = field(default_factory=Coverage)
 
     @property
     def normalized(self) -> list[ManifestObject]:
@@ -81,7 +117,9 @@ class Manifest:
 
     def content(self) -> tuple[Any, ...]:
         """What makes two manifests the same partition content (ignores the run id)."""
-        return (self.site, self.date, self.objects, dict(self.counts), self.schema_version)
+        return (self.site, self.date, self.objects, dict(self.counts), self.schema_version,
+                self.manifest_version, self.coverage.coverage, self.coverage.notes,
+                [dict(d) for d in self.coverage.discovery])
 
     def to_json(self) -> bytes:
         """Serialize (stable key order, one object per line for diff-friendly reading)."""
@@ -92,6 +130,9 @@ class Manifest:
             "date": self.date.isoformat(),
             "run_id": self.run_id,
             "counts": dict(sorted(self.counts.items())),
+            "coverage": self.coverage.coverage,
+            "coverage_notes": list(self.coverage.notes),
+            "discovery": [dict(d) for d in self.coverage.discovery],
             "objects": [{k: v for k, v in asdict(o).items() if v is not None}
                         for o in self.objects],
         }
@@ -110,6 +151,10 @@ class Manifest:
                 counts={k: int(v) for k, v in doc.get("counts", {}).items()},
                 schema_version=int(doc["schema_version"]),
                 manifest_version=int(doc["manifest_version"]),
+                # version 1 had no coverage: it was committed as complete
+                coverage=Coverage(str(doc.get("coverage") or COMPLETE),
+                                  tuple(str(n) for n in doc.get("coverage_notes") or ()),
+                                  tuple(dict(d) for d in doc.get("discovery") or ())),
             )
         except (ValueError, KeyError, TypeError) as exc:
             raise CorruptObject(f"{where}: malformed manifest ({exc})") from None
@@ -155,6 +200,7 @@ def publish_partition(
     *,
     run_id: str,
     counts: Mapping[str, int] | None = None,
+    coverage: Coverage | None = None,
     raw_digests: Mapping[str, tuple[int, str]] | None = None,
     before_commit: Callable[[], None] | None = None,
 ) -> tuple[Manifest, bool]:
@@ -167,6 +213,7 @@ def publish_partition(
         records: Every normalized row of the partition (duplicates included).
         run_id: The run committing the partition (recorded in the manifest).
         counts: Stage counters to record (fetched, skipped_by_reason, ...).
+        coverage: The crawl's verdict (default: complete).
         raw_digests: WARC key -> (size, sha256) already known (saves re-reading WARCs).
         before_commit: Test hook called after the objects are written, before the manifest.
 
@@ -189,7 +236,8 @@ def publish_partition(
     all_counts["records"] = len(ordered)
     all_counts["unique"] = sum(1 for r in ordered if r.duplicate_kind == "none")
     raw = _raw_objects(store, site, date, previous, raw_digests or {})
-    manifest = Manifest(site, date, run_id, tuple(new_objects + raw), all_counts)
+    manifest = Manifest(site, date, run_id, tuple(new_objects + raw), all_counts,
+                        coverage=coverage or Coverage())
 
     if previous is not None and previous.content() == manifest.content() and all(
         store.exists(o.key) for o in previous.normalized

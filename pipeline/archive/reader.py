@@ -59,7 +59,11 @@ def load_manifest(store: ArchiveStore, part: PartitionId) -> Manifest:
 def iter_partition_records(
     store: ArchiveStore, manifest: Manifest, *, verify: bool = True
 ) -> Iterator[ArticleRecord]:
-    """Every row of one partition, checking each object against its manifest digest."""
+    """Every row of one partition, checking each object against its manifest digest.
+
+    Records get ``site`` and ``date`` from the partition (the manifest), whatever the schema
+    version of the files (see :func:`pipeline.archive.parquet.read_records`).
+    """
     for obj in manifest.normalized:
         data = store.get(obj.key)
         if verify and (len(data) != obj.size or sha256_hex(data) != obj.sha256):
@@ -67,7 +71,8 @@ def iter_partition_records(
                 f"{store.url}/{obj.key}: content does not match its manifest "
                 f"(size {len(data)} vs {obj.size})"
             )
-        yield from read_records(data, f"{store.url}/{obj.key}")
+        yield from read_records(data, f"{store.url}/{obj.key}", site=manifest.site,
+                                date=manifest.date)
 
 
 def iter_articles(
@@ -90,7 +95,7 @@ def iter_articles(
         verify: Check each Parquet object against the size and SHA-256 in its manifest.
 
     Yields:
-        Records, partition by partition in (date, site) order.
+        Records, partition by partition in (date, site) order, with ``site`` and ``date`` set.
     """
     for part in iter_partitions(store, since, until, sites):
         manifest = load_manifest(store, part)

@@ -13,11 +13,17 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from pipeline import __version__
-from pipeline.errors import CorruptObject
 from pipeline.archive.layout import parse_run_report_key, run_report_key, run_report_listing
 from pipeline.archive.store import ArchiveStore
+from pipeline.errors import CorruptObject
 
-REPORT_VERSION = 1
+REPORT_VERSION = 2
+"""Version 2 added ``plan_error``, each partition's ``coverage``, ``coverage_notes``,
+``discovery`` and ``anomaly``, a failed partition's ``reason``, and ``anomalies``."""
+
+ENTRY_FIELDS = ("counts", "manifest", "crawl", "coverage", "coverage_notes", "discovery",
+                "anomaly")
+"""Fields of a partition's result copied into its report entry."""
 
 
 def _item_key(item: Mapping[str, Any]) -> tuple[str, str]:
@@ -32,6 +38,7 @@ def build_report(
     *,
     kind: str = "nightly",
     invalid_sites: Iterable[Mapping[str, Any]] = (),
+    plan_error: str | None = None,
 ) -> dict[str, Any]:
     """Assemble the report of a run.
 
@@ -40,9 +47,12 @@ def build_report(
         plan_items: Every (site, date) the run was meant to cover.
         results: Per-partition summaries of the stages that succeeded (``None`` entries are
             failed mapped tasks and are ignored).
-        failures: Known failures: ``{"site", "date", "stage", "error"}``.
+        failures: Known failures: ``{"site", "date", "stage", "error"}``, with the verdict's
+            ``reason`` (``discovery_failed``, ``fetches_failed``, ``blocked``) for a site-day
+            whose crawl could not read the site.
         kind: ``nightly``, ``backfill``, ``manual`` or ``reprocess``.
         invalid_sites: Sites dropped at planning because their ``sites.yaml`` entry is invalid.
+        plan_error: Why planning failed, if it did: the report then says ``ok: false``.
 
     Returns:
         The report document. A planned partition with no result and no recorded failure is
@@ -62,7 +72,7 @@ def build_report(
         if result is not None and key not in failed:
             status = str(result.get("status", "published"))
             entry: dict[str, Any] = {"site": key[0], "date": key[1], "status": status}
-            for name in ("counts", "manifest", "crawl"):
+            for name in ENTRY_FIELDS:
                 if name in result:
                     entry[name] = result[name]
             totals.update({k: int(v) for k, v in (result.get("counts") or {}).items()
@@ -72,6 +82,8 @@ def build_report(
                                        "error": "no result (task failed or was skipped)"})
             entry = {"site": key[0], "date": key[1], "status": "failed",
                      "stage": failure.get("stage"), "error": failure.get("error")}
+            if failure.get("reason"):
+                entry["reason"] = failure["reason"]
         partitions.append(entry)
     statuses = Counter(p["status"] for p in partitions)
     invalid = [dict(s) for s in invalid_sites]
@@ -80,8 +92,11 @@ def build_report(
         "run_id": run_id,
         "kind": kind,
         "software": f"newsarchive/{__version__}",
-        "ok": statuses.get("failed", 0) == 0 and not invalid,
+        "ok": statuses.get("failed", 0) == 0 and not invalid and not plan_error,
+        "plan_error": plan_error,
         "partitions_by_status": dict(sorted(statuses.items())),
+        "anomalies": [{"site": p["site"], "date": p["date"], **p["anomaly"]}
+                      for p in partitions if p.get("anomaly")],
         "totals": dict(sorted(totals.items())),
         "invalid_sites": invalid,
         "partitions": sorted(partitions, key=lambda p: (p["date"], p["site"])),
@@ -124,6 +139,8 @@ def format_report(report: Mapping[str, Any]) -> str:
              f"{'OK' if report.get('ok') else 'FAILURES'}"]
     statuses = ", ".join(f"{k} {v}" for k, v in report.get("partitions_by_status", {}).items())
     lines.append(f"  partitions: {statuses or 'none'}")
+    if report.get("plan_error"):
+        lines.append(f"  planning failed: {report['plan_error']}")
     totals = report.get("totals", {})
     if totals:
         lines.append("  totals: " + ", ".join(f"{k}={v}" for k, v in totals.items()))
@@ -134,6 +151,12 @@ def format_report(report: Mapping[str, Any]) -> str:
         shown = ", ".join(f"{k}={v}" for k, v in sorted(counts.items()))
         line = f"  {part['date']} {part['site']:<16} {part['status']:<10} {shown}"
         if part["status"] == "failed":
-            line += f" [{part.get('stage')}] {part.get('error')}"
+            reason = f" {part['reason']}" if part.get("reason") else ""
+            line += f" [{part.get('stage')}{reason}] {part.get('error')}"
+        elif part.get("coverage"):
+            line += f" coverage={part['coverage']}"
         lines.append(line.rstrip())
+        lines += [f"      note: {note}" for note in part.get("coverage_notes") or ()]
+        if part.get("anomaly"):
+            lines.append(f"      ANOMALY: {part['anomaly'].get('message')}")
     return "\n".join(lines)

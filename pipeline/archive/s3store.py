@@ -2,9 +2,11 @@
 
 Path-style addressing and ``when_required`` checksums by default, because botocore >= 1.36 sends
 CRC32 trailers and aws-chunked uploads that many non-AWS stores reject. Transient errors
-(throttling, 5xx, connection resets) are retried by botocore's adaptive mode, bounded by
-``s3_max_attempts``; what is left is mapped to one clear :mod:`pipeline.errors` exception that
-names the object and the cause.
+(throttling such as ``SlowDown``, 5xx, timeouts, connection resets) are retried by botocore's
+adaptive mode, bounded by ``s3_max_attempts``, and what is left raises
+:class:`~pipeline.errors.ArchiveUnavailable`. Permanent errors (``InvalidAccessKeyId``,
+``SignatureDoesNotMatch``, ``AccessDenied``/403, ``NoSuchBucket``) are sent once, never retried,
+and raise a :class:`~pipeline.errors.PermanentArchiveError` that names the archive and the cause.
 """
 
 from __future__ import annotations
@@ -26,8 +28,8 @@ from pipeline.archive.base import ArchiveStore, ObjectInfo, S3Options, check_key
 from pipeline.errors import (
     ArchiveAccessDenied,
     ArchiveError,
+    ArchiveNotFound,
     ArchiveUnavailable,
-    ConfigError,
     ObjectNotFound,
 )
 
@@ -141,16 +143,18 @@ class S3Store(ArchiveStore):
             err = exc.response.get("Error", {})
             code = str(err.get("Code", ""))
             status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
-            if code in _NOT_FOUND or (status == 404 and code != "NoSuchBucket"):
-                raise ObjectNotFound(f"{where}: no such object") from None
-            if code == "NoSuchBucket":
-                raise ConfigError(
+            if code == "NoSuchBucket" or (status == 404 and not key):
+                # a 404 without a key is HeadBucket's answer (no error body) for a missing bucket
+                raise ArchiveNotFound(
                     f"{what} {where}: bucket {self.bucket!r} does not exist"
                 ) from None
+            if code in _NOT_FOUND or status == 404:
+                raise ObjectNotFound(f"{where}: no such object") from None
             if code in _DENIED or status == 403:
+                detail = ": ".join(str(p) for p in (code, err.get("Message")) if p)
                 raise ArchiveAccessDenied(
-                    f"{what} {where}: access denied ({code}: {err.get('Message', '')}); check "
-                    "the credentials (AWS_ACCESS_KEY_ID / aws_default connection)"
+                    f"{what} {where}: access denied ({detail}); check the credentials "
+                    "(AWS_ACCESS_KEY_ID / aws_default connection) and the bucket policy"
                 ) from None
             if status is not None and status >= 500:
                 raise ArchiveUnavailable(
@@ -177,7 +181,7 @@ class S3Store(ArchiveStore):
         except boto3.exceptions.S3UploadFailedError as exc:
             text = str(exc)
             if "NoSuchBucket" in text:
-                raise ConfigError(
+                raise ArchiveNotFound(
                     f"{what} {where}: bucket {self.bucket!r} does not exist"
                 ) from None
             if any(code in text for code in _DENIED):

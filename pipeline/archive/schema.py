@@ -2,6 +2,11 @@
 
 One row per captured article page. ``docs/archive.md`` documents every column; bump
 :data:`SCHEMA_VERSION` (and write a migration note there) for any change readers could notice.
+
+The partition columns ``site`` and ``date`` live in the path (``site=<site>/date=<day>/``), not in
+the file: that is what lets pandas, pyarrow datasets, DuckDB and Spark read ``normalized/`` as a
+hive-partitioned table with no options (an in-file ``site`` string clashes with the dictionary
+type pyarrow infers for the path key). Records carry both, filled in from the partition on read.
 """
 
 from __future__ import annotations
@@ -14,7 +19,14 @@ from typing import Any
 
 import pyarrow as pa
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+"""Version 2 (this one) leaves ``site`` to the path; version 1 also stored it in the file."""
+
+READABLE_SCHEMA_VERSIONS = (1, 2)
+"""The versions :mod:`pipeline.archive.parquet` reads (older partitions stay readable)."""
+
+PARTITION_COLUMNS = ("site", "date")
+"""Columns given by the partition path (hive keys), not stored in the file."""
 
 DUPLICATE_KINDS = ("none", "exact", "near")
 
@@ -46,7 +58,11 @@ class RawPointer:
 
 @dataclass(frozen=True)
 class ArticleRecord:
-    """One normalized article row (schema version 1)."""
+    """One normalized article row (schema version 2).
+
+    ``site`` and ``date`` are the partition's keys: ``date`` is the partition day (the run's
+    logical date), ``None`` until the record is placed in or read from a partition.
+    """
 
     article_id: str
     url: str
@@ -74,10 +90,11 @@ class ArticleRecord:
     duplicate_of: str | None = None
     duplicate_kind: str = "none"
     version: int = 1
+    date: dt.date | None = None
     schema_version: int = field(default=SCHEMA_VERSION)
 
     def to_row(self) -> dict[str, Any]:
-        """The record as a flat dict matching :data:`ARTICLE_SCHEMA`."""
+        """The record as a flat dict: the :data:`ARTICLE_SCHEMA` columns, ``site`` and ``date``."""
         row = {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name != "raw"}
         row["authors"] = list(self.authors)
         row["tags"] = list(self.tags)
@@ -89,7 +106,7 @@ class ArticleRecord:
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> ArticleRecord:
-        """Rebuild a record from a row read back from Parquet."""
+        """Rebuild a record from a row read back from Parquet (with ``site`` and ``date`` set)."""
         values = {k: v for k, v in row.items() if k in _RECORD_FIELDS}
         values["authors"] = tuple(row.get("authors") or ())
         values["tags"] = tuple(row.get("tags") or ())
@@ -115,7 +132,6 @@ ARTICLE_SCHEMA = pa.schema(
         pa.field("version", pa.int32(), nullable=False),
         pa.field("url", pa.string(), nullable=False),
         pa.field("canonical_url", pa.string(), nullable=False),
-        pa.field("site", pa.string(), nullable=False),
         pa.field("title", pa.string()),
         pa.field("authors", pa.list_(pa.string()), nullable=False),
         pa.field("published_at", _TS),
@@ -143,4 +159,7 @@ ARTICLE_SCHEMA = pa.schema(
     ],
     metadata={b"newsarchive.schema_version": str(SCHEMA_VERSION).encode()},
 )
-"""The Parquet schema of ``normalized/`` files, column order included."""
+"""The Parquet schema of ``normalized/`` files, column order included.
+
+Neither ``site`` nor ``date`` is a column of the file: see :data:`PARTITION_COLUMNS`.
+"""

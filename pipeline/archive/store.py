@@ -16,13 +16,22 @@ Example:
 
 from __future__ import annotations
 
+import logging
+import os
+import secrets
+import socket
+import tempfile
 from urllib.parse import urlsplit
 
 from pipeline.archive.base import ArchiveStore, ObjectInfo, StoreOptions
+from pipeline.archive.layout import probe_key
 from pipeline.archive.local import LocalStore
-from pipeline.errors import ConfigError
+from pipeline.errors import ArchiveError, ArchiveNotWritable, ConfigError
 
-__all__ = ["ArchiveStore", "LocalStore", "ObjectInfo", "StoreOptions", "open_store"]
+__all__ = ["ArchiveStore", "LocalStore", "ObjectInfo", "StoreOptions", "check_writable",
+           "open_store"]
+
+log = logging.getLogger(__name__)
 
 
 def open_store(url: str | None, settings: StoreOptions) -> ArchiveStore:
@@ -59,3 +68,40 @@ def open_store(url: str | None, settings: StoreOptions) -> ArchiveStore:
             f"archive URL {url!r}: unsupported scheme {scheme!r} (use s3:// or a local path)"
         )
     return LocalStore(url)
+
+
+def check_writable(store: ArchiveStore) -> None:
+    """Fail fast, before any fetch, when the archive root cannot be written.
+
+    A local root is created if missing and a temporary file is created and removed in it (the
+    same calls an archived object's write makes, and nothing left behind). Any other store gets
+    a small object put at :func:`~pipeline.archive.layout.probe_key` and deleted again: one PUT
+    and one DELETE. S3 errors keep their kind (a permanent one fails at once, an unreachable
+    endpoint after the bounded retries of ``s3_max_attempts``).
+
+    Args:
+        store: The archive.
+
+    Raises:
+        ArchiveNotWritable: A local root cannot be created or written.
+        ArchiveError: The store refused the probe (its message names the archive).
+    """
+    if isinstance(store, LocalStore):
+        try:
+            store.root.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=store.root, prefix=".probe-", suffix=".part")
+            os.close(fd)
+            os.unlink(tmp)
+        except OSError as exc:
+            raise ArchiveNotWritable(
+                f"archive {store.url} cannot be written: {exc.strerror or exc} "
+                f"({exc.filename or store.root})") from exc
+        return
+    token = f"{socket.gethostname()[:40]}-{os.getpid()}-{secrets.token_hex(4)}"
+    key = probe_key("".join(c if c.isalnum() or c in "_.-" else "-" for c in token))
+    try:
+        store.put(key, b"newsarchive write probe\n", content_type="text/plain")
+        store.delete(key)
+    except ArchiveError as exc:
+        raise type(exc)(f"archive {store.url} cannot be written: {exc}") from exc
+    log.debug("archive %s is writable (probe %s)", store.url, key)

@@ -10,11 +10,14 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import signal
 import sys
+import threading
 from collections.abc import Sequence
+from types import FrameType
 
 from pipeline import __version__
-from pipeline.errors import NewsArchiveError
+from pipeline.errors import Interrupted, NewsArchiveError
 
 COMMAND_MODULES: tuple[str, ...] = (
     "pipeline.cli.read",
@@ -32,6 +35,11 @@ COMMAND_MODULES: tuple[str, ...] = (
 EXIT_OK = 0
 EXIT_FAILURE = 1
 EXIT_USAGE = 2
+
+
+def _terminated(signum: int, frame: FrameType | None) -> None:
+    """SIGTERM handler: stop like Ctrl-C does (crawl processes stopped, nothing published)."""
+    raise Interrupted(signum)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -60,14 +68,30 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help(sys.stderr)
         return EXIT_USAGE
+    previous = signal.getsignal(signal.SIGTERM)
+    own = previous == signal.SIG_DFL and threading.current_thread() is threading.main_thread()
+    if own:  # a host's handler (Airflow's task runner) is left alone
+        signal.signal(signal.SIGTERM, _terminated)
+    try:
+        return _run(args)
+    finally:
+        if own:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _run(args: argparse.Namespace) -> int:
+    """Run the chosen subcommand, turning the errors it may raise into exit statuses."""
     try:
         return int(args.func(args) or EXIT_OK)
     except NewsArchiveError as exc:
         print(f"newsarchive {args.command}: error: {exc}", file=sys.stderr)
         return EXIT_FAILURE
-    except KeyboardInterrupt:
-        print(f"newsarchive {args.command}: interrupted", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as exc:
+        # 128 + the signal, as a shell reports it: 130 for SIGINT (Ctrl-C), 143 for SIGTERM
+        signum = exc.signum if isinstance(exc, Interrupted) else signal.SIGINT
+        name = signal.Signals(signum).name
+        print(f"newsarchive {args.command}: interrupted ({name})", file=sys.stderr)
+        return 128 + signum
     except BrokenPipeError:
         return EXIT_OK  # `newsarchive read ... | head` is normal use
 

@@ -16,6 +16,15 @@ from pipeline.dates import parse_day
 from pipeline.errors import ConfigError, NewsArchiveError
 
 
+class ExamplesHelpFormatter(argparse.HelpFormatter):
+    """Help that wraps the description but prints an ``examples:`` epilog line for line."""
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        if text.startswith("examples:"):
+            return "".join(indent + line for line in text.splitlines(keepends=True))
+        return super()._fill_text(text, width, indent)
+
+
 def iso_date(text: str) -> dt.date:
     """Argparse type for ``YYYY-MM-DD`` (:func:`pipeline.dates.parse_day`) with a clear message."""
     try:
@@ -28,6 +37,56 @@ def check_range(parser: argparse.ArgumentParser, since: dt.date, until: dt.date)
     """Exit with a usage error when a date range is reversed."""
     if until < since:
         parser.error(f"--until {until} is before --since {since}")
+
+
+def positive_int(text: str) -> int:
+    """Argparse type for a count that must be at least 1 (``--page-cap``)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} is below 1 (leave the flag out for no cap)")
+    return value
+
+
+def check_sites(parser: argparse.ArgumentParser, sites: Sequence[str] | None,
+                sites_file: str | None, *, also_known: Sequence[str] = ()) -> None:
+    """Exit with a usage error naming every requested site that ``sites_file`` does not list.
+
+    A site whose entry is present but invalid is let through: planning reports its problems.
+
+    Args:
+        parser: The subcommand's parser (for the usage error).
+        sites: The ``--site`` values (``None``: every site, nothing to check).
+        sites_file: ``sites.yaml`` (empty: the setting's default, the bundled demo file).
+        also_known: Further ids to accept (``reprocess``: sites with raw WARCs in the archive).
+
+    Raises:
+        ConfigError: The sites file cannot be read (exit 1, as for any configuration error).
+    """
+    if not sites:
+        return
+    from pipeline.config.sites import load_sites
+
+    config = load_sites(sites_file or None)
+    known = {s.id for s in config.sites} | {e.site for e in config.errors} | set(also_known)
+    unknown = [s for s in sites if s not in known]
+    if unknown:
+        listed = ", ".join(sorted(s.id for s in config.sites)) or "none"
+        parser.error(f"--site {', '.join(unknown)}: unknown site (not in {config.path}; "
+                     f"sites: {listed})")
+
+
+def check_archive(url: str | None, settings: Settings) -> None:
+    """Fail before any fetch, naming the archive, when its root cannot be written.
+
+    Raises:
+        ArchiveError: From :func:`pipeline.archive.store.check_writable`.
+    """
+    from pipeline.archive.store import check_writable, open_store
+
+    check_writable(open_store(url, settings))
 
 
 def json_default(value: Any) -> Any:
@@ -68,8 +127,11 @@ def for_each_partition(
                 results.append(work(item))
             except NewsArchiveError as exc:
                 stage = stage_of(exc)
-                failures.append({"site": item["site"], "date": item["date"], "stage": stage,
-                                 "error": str(exc)})
+                failure = {"site": item["site"], "date": item["date"], "stage": stage,
+                           "error": str(exc)}
+                if getattr(exc, "reason", None):  # a failed verdict: discovery_failed, blocked...
+                    failure["reason"] = exc.reason  # type: ignore[attr-defined]
+                failures.append(failure)
                 tqdm.write(f"{item['site']} {item['date']}: {stage} failed: {exc}",
                            file=sys.stderr)
     return results, failures

@@ -6,15 +6,26 @@ import argparse
 import dataclasses
 from typing import Any
 
+from pipeline.cli.common import ExamplesHelpFormatter
 from pipeline.config.settings import ENV_PREFIX, SETTINGS, Settings
 
-_SECRET_HINTS = ("secret", "password", "token", "key")
+_SECRET_HINTS = ("secret", "password", "token", "key", "webhook")
+"""Settings whose values are masked (a webhook URL carries its secret in the path)."""
+
+
+EXAMPLES = """\
+examples:
+  newsarchive config                                  # the settings in force, secrets masked
+  NEWSARCHIVE_ARCHIVE_URL=s3://news/archive newsarchive config
+  newsarchive config --markdown > docs/configuration.md
+"""
 
 
 def register(subparsers: Any) -> None:
     """Add the ``config`` subcommand."""
     parser = subparsers.add_parser(
-        "config", help="show the settings in force (or --markdown for the reference table)")
+        "config", help="show the settings in force (or --markdown for the reference table)",
+        epilog=EXAMPLES, formatter_class=ExamplesHelpFormatter)
     parser.add_argument("--markdown", action="store_true",
                         help="print the reference of every setting as a Markdown table")
     parser.set_defaults(func=run)

@@ -5,15 +5,28 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import subprocess
 import sys
 from typing import Any
 
 from pipeline.archive.crawlreport import read_crawl_report
 from pipeline.archive.store import open_store
-from pipeline.cli.common import check_range, iso_date
+from pipeline.cli.common import (
+    ExamplesHelpFormatter,
+    check_archive,
+    check_range,
+    check_sites,
+    iso_date,
+)
 from pipeline.config.settings import Settings
-from pipeline.crawl.process import spider_command, spider_env
+from pipeline.crawl.process import run_spider, spider_command, spider_env
+from pipeline.run.verdict import FAILED, judge
+
+EXAMPLES = """\
+examples:
+  newsarchive crawl --site metro-wire --since 2024-03-01
+  newsarchive crawl --site metro-wire --since 2024-03-01 --until 2024-03-07 \\
+      --sites-file sites.yaml --archive /tmp/try -s CLOSESPIDER_PAGECOUNT=50
+"""
 
 
 def register(subparsers: Any) -> None:
@@ -21,11 +34,16 @@ def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "crawl", help="crawl one site for a date range into the archive",
         description="Run the news spider for one site and window; raw WARCs go to the archive "
-                    "and the crawl report to staging/<run id>/crawl/.")
+                    "and the crawl report to staging/<run id>/crawl/. Nothing is extracted or "
+                    "published: `newsarchive run` does the whole pipeline.",
+        epilog=EXAMPLES, formatter_class=ExamplesHelpFormatter)
     parser.add_argument("--site", required=True, help="site id from sites.yaml")
-    parser.add_argument("--start", type=iso_date, required=True, help="first day, YYYY-MM-DD")
-    parser.add_argument("--end", type=iso_date, help="last day, YYYY-MM-DD (default: --start)")
-    parser.add_argument("--partition", type=iso_date, help="partition date (default: --start)")
+    parser.add_argument("--since", type=iso_date, help="first day, YYYY-MM-DD (required)")
+    parser.add_argument("--until", type=iso_date, help="last day, YYYY-MM-DD (default: --since)")
+    # the flags of earlier releases, kept working but no longer shown
+    parser.add_argument("--start", dest="since", type=iso_date, help=argparse.SUPPRESS)
+    parser.add_argument("--end", dest="until", type=iso_date, help=argparse.SUPPRESS)
+    parser.add_argument("--partition", type=iso_date, help="partition date (default: --since)")
     parser.add_argument("--run-id", help="run id (default: manual__<timestamp>)")
     parser.add_argument("--today", type=iso_date,
                         help="the date treated as today (default: the UTC date)")
@@ -39,24 +57,36 @@ def register(subparsers: Any) -> None:
 def scrapy_command(args: argparse.Namespace, run_id: str) -> list[str]:
     """The ``python -m scrapy crawl news ...`` command line for ``args``."""
     return spider_command(
-        args.site, args.start, args.end, run_id=run_id, partition=args.partition,
+        args.site, args.since, args.until, run_id=run_id, partition=args.partition,
         today=args.today, sites_file=args.sites_file, archive_url=args.archive,
         overrides=args.set)
 
 
 def run(args: argparse.Namespace) -> int:
     """Run the crawl and print its report summary."""
-    check_range(args.parser, args.start, args.end or args.start)
+    if args.since is None:
+        args.parser.error("the following arguments are required: --since")
+    check_range(args.parser, args.since, args.until or args.since)
     run_id = args.run_id or f"manual__{dt.datetime.now(dt.UTC):%Y-%m-%dT%H%M%S}Z"
     settings = Settings.from_env()
-    status = subprocess.call(scrapy_command(args, run_id), env=spider_env(settings))
+    check_sites(args.parser, [args.site], args.sites_file or settings.sites_file)
+    check_archive(args.archive, settings)  # before any fetch
+    # SIGINT/SIGTERM stop the crawl process too (bounded), then exit 130/143
+    status = run_spider(scrapy_command(args, run_id), spider_env(settings),
+                        capture=False).returncode
     store = open_store(args.archive, settings)
-    report = read_crawl_report(store, run_id, args.site, args.partition or args.start)
+    report = read_crawl_report(store, run_id, args.site, args.partition or args.since)
     if report is None:
         print(f"newsarchive crawl: no crawl report (scrapy exited {status})", file=sys.stderr)
         return status or 1
     doc = report.to_json()
     summary = {k: doc[k] for k in ("site", "partition", "run_id", "finish_reason",
                                    "discovered", "fetched", "skipped", "errors", "warc_keys")}
+    verdict = judge(report)
+    summary["verdict"] = verdict.to_json()
     print(json.dumps(summary, indent=1))
+    if verdict.coverage == FAILED:  # the site could not be read: say which and why
+        print(f"newsarchive crawl: {args.site} {report.partition} failed ({verdict.reason}): "
+              f"{'; '.join(verdict.notes)}", file=sys.stderr)
+        return status or 1
     return status

@@ -28,12 +28,19 @@ import time
 from pathlib import Path
 from typing import Any
 
-from pipeline.cli.common import iso_date
+from pipeline.cli.common import ExamplesHelpFormatter, iso_date
 from pipeline.config.settings import DEDUP_POOL
 from pipeline.errors import ConfigError, NewsArchiveError
 
 DAG_ID = "newsarchive_nightly"
 _TASK_LINE = re.compile(r"\[DAG TEST\] (starting|end) task task_id=(\S+) map_index=(-?\d+)")
+
+
+EXAMPLES = """\
+examples:
+  newsarchive demo                  # yesterday's articles into ./archive, Airflow in ./.airflow
+  newsarchive demo --date 2024-03-01 --archive /tmp/demo-archive --sample 3
+"""
 
 
 def register(subparsers: Any) -> None:
@@ -42,7 +49,8 @@ def register(subparsers: Any) -> None:
         "demo", help="run the nightly DAG on the bundled demo sites (local Airflow + archive)",
         description="Serve the demo news sites on 127.0.0.1, run the nightly Airflow DAG for "
                     "one day with a project-local Airflow (SQLite) and print the run report "
-                    "and a sample of the archived articles.")
+                    "and a sample of the archived articles.",
+        epilog=EXAMPLES, formatter_class=ExamplesHelpFormatter)
     parser.add_argument("--archive", default="archive",
                         help="archive root: a directory (default ./archive) or s3://bucket/prefix")
     parser.add_argument("--date", type=iso_date,
@@ -89,6 +97,51 @@ def airflow_env(home: Path, dags: Path, extra: dict[str, str]) -> dict[str, str]
     })
     env.update(extra)
     return env
+
+
+def write_airflow_cfg(home: Path, dags: Path) -> Path:
+    """Pin the demo's Airflow settings in ``home/airflow.cfg``.
+
+    So a plain ``AIRFLOW_HOME=home airflow standalone`` (no environment) shows only the
+    project's DAGs, from this checkout, on the demo's database. Keys already in the file
+    (Airflow writes a full default file on first use) are set in place; the rest is kept.
+    """
+    wanted = {
+        "core": {"dags_folder": str(dags), "load_examples": "False",
+                 "executor": "LocalExecutor"},
+        "database": {"sql_alchemy_conn": f"sqlite:///{home / 'airflow.db'}"},
+    }
+    path = home / "airflow.cfg"
+    lines = path.read_text(encoding="utf-8").splitlines() if path.exists() else [
+        "# written by newsarchive demo; Airflow's defaults apply to everything else"]
+    section, out = "", []
+    done: set[tuple[str, str]] = set()
+
+    def missing(name: str) -> list[str]:
+        """The wanted keys of section ``name`` not written yet (then counted as written)."""
+        keys = [key for key in wanted.get(name, {}) if (name, key) not in done]
+        done.update((name, key) for key in keys)
+        return [f"{key} = {wanted[name][key]}" for key in keys]
+
+    for line in lines:
+        header = re.match(r"\s*\[([^\]]+)\]", line)
+        if header:
+            out += missing(section)
+            section = header[1].strip()
+        else:
+            key = re.match(r"\s*([A-Za-z0-9_]+)\s*=", line)
+            if key and key[1] in wanted.get(section, {}) and (section, key[1]) not in done:
+                done.add((section, key[1]))
+                out.append(f"{key[1]} = {wanted[section][key[1]]}")
+                continue
+        out.append(line)
+    out += missing(section)
+    for name in wanted:
+        rest = missing(name)
+        if rest:
+            out += ["", f"[{name}]", *rest]
+    path.write_text("\n".join(out) + "\n", encoding="utf-8")
+    return path
 
 
 def _step(message: str) -> None:
@@ -219,6 +272,7 @@ def run(args: argparse.Namespace) -> int:
         _step("demo sites: " + ", ".join(f"{k} {v}" for k, v in demo.base_urls.items()))
     try:
         env = airflow_env(home, dags, extra)
+        write_airflow_cfg(home, dags)
         _step(f"Airflow home {home} (SQLite); log {log}")
         _step("airflow db migrate")
         _airflow(airflow, env, "db", "migrate", log=log)

@@ -7,8 +7,14 @@ import sys
 import threading
 from typing import Any
 
-from pipeline.cli.common import iso_date
+from pipeline.cli.common import ExamplesHelpFormatter, iso_date
 from pipeline.demo import DEFAULT_PORT, DemoServer, DemoWorld, FaultOptions, sites_yaml
+
+EXAMPLES = """\
+examples:
+  newsarchive demo-sites serve                        # ports 8701, 8702, ... until Ctrl-C
+  newsarchive demo-sites serve --port 0 --faults --write-sites /tmp/demo-sites.yaml
+"""
 
 
 def register(subparsers: Any) -> None:
@@ -16,9 +22,12 @@ def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "demo-sites", help="serve realistic demo news sites on 127.0.0.1",
         description="Serve the demo news sites (one port each, from --port on) and print "
-                    "their base URLs, the allowlist and a matching sites.yaml.")
+                    "their base URLs, the allowlist and a matching sites.yaml.",
+        epilog=EXAMPLES, formatter_class=ExamplesHelpFormatter)
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
-    serve = actions.add_parser("serve", help="serve until interrupted")
+    serve = actions.add_parser(
+        "serve", help="serve until interrupted",
+        epilog=EXAMPLES, formatter_class=ExamplesHelpFormatter)
     serve.add_argument("--port", type=int, default=DEFAULT_PORT,
                        help=f"first port (default {DEFAULT_PORT}; 0: ephemeral ports)")
     serve.add_argument("--seed", type=int, default=1, help="world seed (default 1)")

@@ -11,10 +11,18 @@ import zlib
 from pathlib import Path
 from typing import Any
 
-from pipeline.cli.common import dumps
+from pipeline.cli.common import ExamplesHelpFormatter, dumps
 from pipeline.extract.extraction import PageInput, Skip, extract_details
 
 logger = logging.getLogger(__name__)
+
+
+EXAMPLES = """\
+examples:
+  newsarchive extract page.html --url https://example.com/news/1
+  newsarchive extract a.html=https://example.com/a b.html.gz=https://example.com/b \\
+      --fields title,authors,published_at
+"""
 
 
 def register(subparsers: Any) -> None:
@@ -25,7 +33,7 @@ def register(subparsers: Any) -> None:
                     "print one normalized record per line. Give each file's URL with --url "
                     "(one file) or as PATH=URL. Pages that are not articles print a "
                     '{"skipped": reason} line.',
-    )
+        epilog=EXAMPLES, formatter_class=ExamplesHelpFormatter)
     parser.add_argument("paths", nargs="+", metavar="PATH[=URL]", help="HTML file(s)")
     parser.add_argument("--url", help="URL of the page (a single PATH)")
     parser.add_argument("--fetched-at", type=dt.datetime.fromisoformat,

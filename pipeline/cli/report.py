@@ -8,13 +8,23 @@ from typing import Any
 
 from pipeline.archive.runreport import format_report, list_runs, read_report
 from pipeline.archive.store import open_store
+from pipeline.cli.common import ExamplesHelpFormatter
 from pipeline.config.settings import Settings
 from pipeline.errors import ConfigError
+
+EXAMPLES = """\
+examples:
+  newsarchive report                                  # the latest run
+  newsarchive report --list
+  newsarchive report --archive s3://news/archive scheduled__2024-03-02T00:00:00+00:00 --json
+"""
 
 
 def register(subparsers: Any) -> None:
     """Add the ``report`` subcommand."""
-    parser = subparsers.add_parser("report", help="show a run report (runs/<run id>.json)")
+    parser = subparsers.add_parser(
+        "report", help="show a run report (runs/<run id>.json)",
+        epilog=EXAMPLES, formatter_class=ExamplesHelpFormatter)
     parser.add_argument("run_id", nargs="?", help="run id (default: the latest report)")
     parser.add_argument("--archive", help="archive root (default: NEWSARCHIVE_ARCHIVE_URL)")
     parser.add_argument("--json", action="store_true", help="print the report document")

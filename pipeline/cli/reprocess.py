@@ -7,9 +7,22 @@ import datetime as dt
 import sys
 from typing import Any
 
-from pipeline.cli.common import check_range, finish_run, for_each_partition, iso_date
+from pipeline.cli.common import (
+    ExamplesHelpFormatter,
+    check_range,
+    check_sites,
+    finish_run,
+    for_each_partition,
+    iso_date,
+)
 from pipeline.config.settings import Settings
 from pipeline.run import tasks
+
+EXAMPLES = """\
+examples:
+  newsarchive reprocess --since 2024-03-01 --until 2024-03-31
+  newsarchive reprocess --since 2024-03-01 --until 2024-03-01 --site metro-wire
+"""
 
 
 def register(subparsers: Any) -> None:
@@ -17,10 +30,13 @@ def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "reprocess", help="rebuild normalized partitions from raw WARCs",
         description="Extract, deduplicate and publish again every partition of the range that "
-                    "has raw WARCs, with the current extraction rules.")
+                    "has raw WARCs, with the current extraction rules.",
+        epilog=EXAMPLES, formatter_class=ExamplesHelpFormatter)
     parser.add_argument("--since", type=iso_date, required=True, help="first day, YYYY-MM-DD")
     parser.add_argument("--until", type=iso_date, required=True, help="last day, YYYY-MM-DD")
-    parser.add_argument("--site", action="append", help="only this site (repeatable)")
+    parser.add_argument("--site", action="append",
+                        help="only this site (repeatable); a site with raw WARCs in the range, "
+                             "or one listed in sites.yaml (else: usage error, exit 2)")
     parser.add_argument("--archive", help="archive root (default: NEWSARCHIVE_ARCHIVE_URL)")
     parser.add_argument("--run-id", help="run id (default: reprocess__<timestamp>)")
     parser.set_defaults(func=run, parser=parser)
@@ -32,6 +48,10 @@ def run(args: argparse.Namespace) -> int:
     settings = Settings.from_env(**({"archive_url": args.archive} if args.archive else {}))
     run_id = args.run_id or f"reprocess__{dt.datetime.now(dt.UTC):%Y-%m-%dT%H%M%S}Z"
     items = tasks.reprocess_plan(str(args.since), str(args.until), args.site, settings=settings)
+    with_raw = {str(i["site"]) for i in items}
+    # a site with raw WARCs needs no sites.yaml entry; any other must at least be a known site
+    check_sites(args.parser, [s for s in args.site or [] if s not in with_raw],
+                settings.sites_file)
     if not items:
         print(f"no raw WARCs between {args.since} and {args.until}", file=sys.stderr)
         return 0

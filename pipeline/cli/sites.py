@@ -6,16 +6,27 @@ import argparse
 import sys
 from typing import Any
 
+from pipeline.cli.common import ExamplesHelpFormatter
 from pipeline.config.settings import Settings
 from pipeline.config.sites import load_sites
+
+EXAMPLES = """\
+examples:
+  newsarchive sites check                 # NEWSARCHIVE_SITES_FILE, else the bundled demo sites
+  newsarchive sites check my-sites.yaml
+"""
 
 
 def register(subparsers: Any) -> None:
     """Add the ``sites`` subcommand."""
-    parser = subparsers.add_parser("sites", help="inspect the sites.yaml file",
-                                   description="Validate and list the configured news sites.")
+    parser = subparsers.add_parser(
+        "sites", help="inspect the sites.yaml file",
+        description="Validate and list the configured news sites.",
+        epilog=EXAMPLES, formatter_class=ExamplesHelpFormatter)
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
-    check = actions.add_parser("check", help="validate sites.yaml; exit 1 on any problem")
+    check = actions.add_parser(
+        "check", help="validate sites.yaml; exit 1 on any problem",
+        epilog=EXAMPLES, formatter_class=ExamplesHelpFormatter)
     check.add_argument("file", nargs="?", help="the file (default: NEWSARCHIVE_SITES_FILE, "
                                                "else the bundled demo sites)")
     check.set_defaults(func=run_check)

@@ -137,6 +137,36 @@ class Settings:
         6 * 3600.0, "A crawl of one site and day is stopped (and fails) after this long.", "seconds"
     )
 
+    # --- run report ----------------------------------------------------------------------------
+    anomaly_share: float = _setting(
+        0.25,
+        "The run report flags a complete site-day whose article count is below this share of "
+        "the median of the site's previous complete days (a flag, not a failure); 0 disables.",
+        "share (0-1)",
+    )
+    anomaly_history_days: int = _setting(
+        7, "How many previous complete days of a site make that median (at least 3 needed).",
+        "days",
+    )
+
+    # --- alerts (read by the Airflow DAGs' on_failure_callback) ------------------------------
+    alert_webhook_url: str = _setting(
+        "",
+        "A failed DAG run POSTs a JSON alert here ({\"text\": ..., \"dag_id\", \"run_id\", ...}: "
+        "Slack and Mattermost incoming webhooks show the text). Empty: no webhook.",
+    )
+    alert_notifier: str = _setting(
+        "",
+        "An Airflow notifier class called when a DAG run fails, as module.Class, e.g. "
+        "airflow.providers.smtp.notifications.smtp.SmtpNotifier (its provider must be "
+        "installed). Empty: none.",
+    )
+    alert_notifier_args: str = _setting(
+        "",
+        "Keyword arguments of that notifier, as a JSON object, e.g. "
+        "{\"to\": \"ops@example.com\", \"subject\": \"newsarchive run failed\"}.",
+    )
+
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
         """Read settings from the environment.

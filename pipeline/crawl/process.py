@@ -7,12 +7,25 @@ Both ``newsarchive crawl`` and :func:`pipeline.run.tasks.crawl` build that comma
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import logging
 import os
+import signal
+import subprocess
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from pipeline.config.settings import Settings
+
+log = logging.getLogger(__name__)
+
+STOP_GRACE_SECONDS = 4.0
+"""After the first SIGTERM, how long a crawl may take to close cleanly (finish the requests in
+flight, upload the open WARC, write its report) before a second SIGTERM forces it."""
+FORCE_GRACE_SECONDS = 2.0
+"""After the second SIGTERM, how long before SIGKILL. The whole stop takes at most the sum,
+less than the 5 s Airflow waits between its SIGINT, SIGTERM and SIGKILL."""
 
 
 def spider_command(
@@ -69,3 +82,70 @@ def spider_env(settings: Settings) -> dict[str, str]:
     if settings.allowed_networks:
         env["NEWSARCHIVE_ALLOWED_NETWORKS"] = ",".join(settings.allowed_networks)
     return env
+
+
+def run_spider(
+    args: Sequence[str],
+    env: Mapping[str, str],
+    *,
+    timeout: float | None = None,
+    capture: bool = True,
+) -> subprocess.CompletedProcess[str]:
+    """Run a crawl process to its end, and never leave it running behind us.
+
+    The process gets its own process group, so that a Ctrl-C in a terminal reaches this
+    process alone, which then stops the crawl in a bounded time (:func:`stop_spider`): the
+    crawl is not left to finish or to be stopped twice. On ``KeyboardInterrupt`` (SIGINT, or
+    SIGTERM turned into :class:`~pipeline.errors.Interrupted` by the CLI) and on a timeout the
+    crawl is stopped and the exception raised again.
+
+    Args:
+        args: The command line (:func:`spider_command`).
+        env: Its environment (:func:`spider_env`).
+        timeout: Seconds before the crawl is stopped and ``TimeoutExpired`` raised.
+        capture: Collect stdout and stderr together in the result (else they are inherited).
+
+    Returns:
+        The finished process, ``stdout`` set when ``capture``.
+    """
+    pipe = subprocess.PIPE if capture else None
+    proc = subprocess.Popen(list(args), env=dict(env), stdout=pipe,
+                            stderr=subprocess.STDOUT if capture else None, text=True,
+                            process_group=0)
+    try:
+        out, _ = proc.communicate(timeout=timeout)
+    except BaseException:
+        stop_spider(proc)
+        raise
+    return subprocess.CompletedProcess(proc.args, proc.returncode, out, None)
+
+
+def stop_spider(proc: subprocess.Popen[str]) -> None:
+    """Stop a crawl process and its group: SIGTERM, a second SIGTERM, then SIGKILL.
+
+    Scrapy closes cleanly on the first SIGTERM and forces its shutdown on the second. Bounded
+    by :data:`STOP_GRACE_SECONDS` + :data:`FORCE_GRACE_SECONDS`; even when interrupted again,
+    the group is killed before this returns or raises.
+    """
+    try:
+        for sig, grace in ((signal.SIGTERM, STOP_GRACE_SECONDS),
+                           (signal.SIGTERM, FORCE_GRACE_SECONDS)):
+            if proc.poll() is not None:
+                return
+            log.warning("stopping the crawl process %d (%s)", proc.pid, sig.name)
+            _signal_group(proc, sig)
+            try:
+                proc.communicate(timeout=grace)  # drains the pipe while it closes
+                return
+            except subprocess.TimeoutExpired:
+                continue
+    finally:
+        if proc.poll() is None:
+            log.warning("killing the crawl process %d", proc.pid)
+            _signal_group(proc, signal.SIGKILL)
+            proc.wait()
+
+
+def _signal_group(proc: subprocess.Popen[str], sig: int) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, sig)  # the crawl leads its own group (process_group=0)

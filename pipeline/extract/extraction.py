@@ -32,6 +32,7 @@ from trafilatura.utils import load_html
 from pipeline import __version__
 from pipeline.archive.capture_metadata import CaptureMetadata
 from pipeline.archive.schema import ArticleRecord, RawPointer, article_id_for
+from pipeline.extract.blockpage import is_block_page
 from pipeline.extract.metadata.evidence import collect_evidence
 from pipeline.extract.metadata.resolve import PageMetadata, resolve_metadata
 from pipeline.extract.pagetype import (
@@ -61,6 +62,7 @@ NOT_HTML = "not_html"
 UNPARSABLE = "unparsable"
 NO_TEXT = "no_text"
 DISCOVERY_PAGE = "discovery_page"
+BLOCKED = "blocked"  # a challenge, CAPTCHA or consent page (pipeline.extract.blockpage)
 EXTRACT_ERROR = "extract_error"
 """The page broke the extractor (logged with its traceback): the raw capture stays archived."""
 
@@ -225,6 +227,8 @@ def extract_details(page: PageInput, options: ExtractionOptions = DEFAULT_OPTION
         return PageResult(Skip("http_status", page.url))
     if page.content_type and not _is_html(page.content_type):
         return PageResult(Skip(NOT_HTML, page.url))
+    if is_block_page(page.http_status, page.html):
+        return PageResult(Skip(BLOCKED, page.url))
     tree = load_html(page.html) if page.html.strip() else None
     if tree is None:
         return PageResult(Skip(UNPARSABLE, page.url))

@@ -11,12 +11,16 @@ from typing import Any
 
 from pipeline.archive.crawlreport import CrawlReport
 from pipeline.archive.layout import check_run_id, is_warc_key, raw_prefix, staged_key
-from pipeline.archive.partition import read_manifest
+from pipeline.archive.partition import PARTIAL, read_manifest
 from pipeline.archive.store import ArchiveStore
 from pipeline.config.settings import Settings
 from pipeline.dates import parse_day
 from pipeline.run.crawl_step import crawl_counts
 from pipeline.run.plan import COMPLETE, archive_for, sorted_counts
+from pipeline.run.verdict import Verdict, judge
+
+NO_VERDICT = "rebuilt from raw WARCs of a crawl that was never committed: no crawl verdict"
+"""Coverage note of a reprocessed partition that had no manifest (the next run crawls it)."""
 
 log = logging.getLogger(__name__)
 
@@ -43,8 +47,10 @@ def extract(
         settings: The settings.
 
     Returns:
-        ``{"site", "date", "status", "staged", "counts"}``; ``staged`` is the key of the
-        staged Parquet file (``None`` when the partition was already complete).
+        ``{"site", "date", "status", "staged", "counts", "verdict"}``; ``staged`` is the key of
+        the staged Parquet file (``None`` when the partition was already complete); ``verdict``
+        is the crawl's (:mod:`pipeline.run.verdict`), or for reprocessing the coverage the
+        partition's manifest recorded.
     """
     from pipeline.archive.parquet import write_records
     from pipeline.archive.warc_reader import iter_captures
@@ -72,14 +78,24 @@ def extract(
                                     counts=counts))
     data_key = staged_key(run_id, site, day, "parquet")
     store.put(data_key, write_records(records), content_type="application/vnd.apache.parquet")
+    verdict = crawl_result.get("verdict")
     if crawl_result.get("stats"):
-        counts.update(crawl_counts(CrawlReport.from_json(crawl_result["stats"])))
+        report = CrawlReport.from_json(crawl_result["stats"])
+        counts.update(crawl_counts(report))
+        verdict = verdict or judge(report).to_json()
     else:  # reprocessing: the crawl happened before, keep what its manifest recorded
         previous = read_manifest(store, site, day)
         if previous is not None:
             counts.update({k: v for k, v in previous.counts.items() if k.startswith("crawl:")})
-    meta = {"site": site, "date": day.isoformat(), "counts": sorted_counts(counts)}
+            verdict = verdict or Verdict(previous.coverage.coverage, previous.coverage.notes,
+                                         None, previous.coverage.discovery).to_json()
+        else:  # raw WARCs of a crawl never committed (it failed, or died before publishing)
+            verdict = verdict or Verdict(PARTIAL, (NO_VERDICT,)).to_json()
+    verdict = Verdict.from_json(verdict).to_json()
+    meta = {"site": site, "date": day.isoformat(), "counts": sorted_counts(counts),
+            "verdict": verdict}
     store.put(staged_key(run_id, site, day, "json"), json.dumps(meta).encode(),
               content_type="application/json")
     log.info("extracted %s %s: %s", site, day, dict(counts))
-    return {**result, "status": "extracted", "staged": data_key, "counts": sorted_counts(counts)}
+    return {**result, "status": "extracted", "staged": data_key, "counts": sorted_counts(counts),
+            "verdict": verdict}

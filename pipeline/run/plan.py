@@ -1,9 +1,9 @@
 """Plan a run: the (site, date) items to crawl, or the partitions to reprocess.
 
 Every function of :mod:`pipeline.run` takes and returns JSON-serialisable values (they travel
-through XCom). An item whose partition already has a manifest is complete: without ``force`` the
-crawl, extraction and publish of that item do nothing, so running an interval again leaves a
-complete archive as it was.
+through XCom). An item whose partition is committed as complete is left alone: without ``force``
+the crawl, extraction and publish of that item do nothing, so running an interval again leaves a
+complete archive as it was (a partial partition is crawled again).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from pipeline.dates import parse_day
 from pipeline.errors import ConfigError
 
 COMPLETE = "complete"
-"""Status of an item whose partition was already committed (nothing to do)."""
+"""Status of an item whose partition was already committed as complete (nothing to do)."""
 
 
 def days_between(start: str, end: str) -> list[dt.date]:

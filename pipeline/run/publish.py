@@ -18,11 +18,11 @@ import datetime as dt
 import logging
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from pipeline.archive.layout import fingerprint_index_day, fingerprint_listing, manifest_key
-from pipeline.archive.partition import publish_partition, read_manifest
+from pipeline.archive.partition import Coverage, publish_partition, read_manifest
 from pipeline.archive.reader import iter_partition_records, iter_partitions
 from pipeline.archive.schema import ArticleRecord
 from pipeline.archive.store import ArchiveStore
@@ -37,11 +37,12 @@ DEDUP_PREFIX = "dedup:"
 
 @dataclass(frozen=True)
 class SiteBatch:
-    """The new records of one (site, day) partition and the counters of the stages before."""
+    """One (site, day) partition to decide: new records, earlier counters, the crawl's verdict."""
 
     site: str
     records: Sequence[ArticleRecord]
     counts: Mapping[str, int]
+    coverage: Coverage = field(default_factory=Coverage)
 
 
 def dedup_counts(before: Sequence[ArticleRecord],
@@ -57,6 +58,12 @@ def dedup_counts(before: Sequence[ArticleRecord],
         counts.setdefault(site, Counter())[f"{DEDUP_PREFIX}unchanged_refetch"] = (
             total - kept.get(site, 0))
     return counts
+
+
+def coverage_summary(coverage: Coverage) -> dict[str, Any]:
+    """A partition's coverage as run report fields."""
+    return {"coverage": coverage.coverage, "coverage_notes": list(coverage.notes),
+            "discovery": [dict(d) for d in coverage.discovery]}
 
 
 def _entries(outcome: DedupOutcome) -> list[IndexEntry]:
@@ -88,11 +95,12 @@ def publish_day(
             batch.counts.get(f"{DEDUP_PREFIX}unchanged_refetch", 0))
         manifest, changed = publish_partition(
             store, batch.site, day, by_site.get(batch.site, []), run_id=run_id,
-            counts=dict(sorted(counts.items())))
+            counts=dict(sorted(counts.items())), coverage=batch.coverage)
         summaries.append({"site": batch.site, "date": day.isoformat(),
                           "status": "published" if changed else "unchanged",
                           "manifest": manifest_key(batch.site, day),
-                          "counts": dict(manifest.counts)})
+                          "counts": dict(manifest.counts),
+                          **coverage_summary(manifest.coverage)})
     return summaries, _entries(outcome)
 
 
@@ -151,7 +159,7 @@ def revise_later_days(
             manifest = read_manifest(store, part.site, day)
             assert manifest is not None
             rows = list(iter_partition_records(store, manifest))
-            batches.append(SiteBatch(part.site, rows, manifest.counts))
+            batches.append(SiteBatch(part.site, rows, manifest.counts, manifest.coverage))
         if not batches:
             continue
         log.info("revising %s: earlier days decided after it share articles with it", day)

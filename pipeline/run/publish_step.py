@@ -38,7 +38,8 @@ def deduplicate_and_publish(
         settings: The settings.
 
     Returns:
-        One summary per item: ``{"site", "date", "status", "manifest", "counts"}``.
+        One summary per item: ``{"site", "date", "status", "manifest", "counts", "coverage",
+        "coverage_notes", "discovery"}`` (the coverage as committed in the manifest).
 
     Raises:
         LockTimeout: Another run held the dedup lock for ``dedup_lock_wait`` seconds.
@@ -46,7 +47,9 @@ def deduplicate_and_publish(
             committed).
     """
     from pipeline.archive.parquet import read_records
+    from pipeline.archive.partition import Coverage
     from pipeline.run.publish import SiteBatch, publish_day, revise_later_days
+    from pipeline.run.verdict import Verdict
 
     check_run_id(run_id)
     store = archive_for(settings)
@@ -57,7 +60,7 @@ def deduplicate_and_publish(
             continue
         if result.get("status") == COMPLETE or not result.get("staged"):
             summaries.append({"site": result["site"], "date": result["date"],
-                              "status": COMPLETE, "counts": {}})
+                              "status": COMPLETE, "counts": {}, "coverage": COMPLETE})
             continue
         by_day.setdefault(parse_day(str(result["date"])), []).append(result)
     decided = {}
@@ -68,8 +71,10 @@ def deduplicate_and_publish(
                 site, key = str(item["site"]), str(item["staged"])
                 staged_meta = store.get_or_none(staged_key(run_id, site, day, "json"))
                 meta = json.loads(staged_meta) if staged_meta else {}
-                batches.append(SiteBatch(site, read_records(store.get(key), key),
-                                         meta.get("counts") or {}))
+                records = read_records(store.get(key), key, site=site, date=day)
+                verdict = Verdict.from_json(item.get("verdict") or meta.get("verdict"))
+                coverage = Coverage(verdict.coverage, verdict.notes, verdict.sources)
+                batches.append(SiteBatch(site, records, meta.get("counts") or {}, coverage))
             lock.check()  # never commit over a run that took an expired lease over
             day_summaries, decided[day] = publish_day(store, settings, day, batches, run_id)
             summaries += day_summaries

@@ -15,18 +15,21 @@ so each task may run on another worker. Each is idempotent for its (run, site, d
   worker slot;
 - :func:`~pipeline.run.report_step.report` writes ``runs/<run id>.json``.
 
-A partition that already has a manifest is complete: without ``force`` the crawl, extraction and
-publish of that item do nothing, so running an interval again leaves a complete archive as it was.
+A partition whose manifest says it is complete is left alone: without ``force`` the crawl,
+extraction and publish of that item do nothing, so running an interval again leaves a complete
+archive as it was. A partial partition is crawled again; a failed site-day
+(:mod:`pipeline.run.verdict`) raises :class:`SiteDayFailed` and is not committed.
 """
 
 from pipeline.archive.layout import staged_key
-from pipeline.run.crawl_step import CrawlFailed, crawl, crawl_counts
+from pipeline.run.crawl_step import CrawlFailed, SiteDayFailed, crawl, crawl_counts
 from pipeline.run.extract_step import extract
 from pipeline.run.plan import COMPLETE, invalid_sites, plan, reprocess_plan
 from pipeline.run.publish_step import dedup_lock, deduplicate_and_publish
 from pipeline.run.report_step import report
 
 __all__ = [
-    "COMPLETE", "CrawlFailed", "crawl", "crawl_counts", "dedup_lock", "deduplicate_and_publish",
-    "extract", "invalid_sites", "plan", "report", "reprocess_plan", "staged_key",
+    "COMPLETE", "CrawlFailed", "SiteDayFailed", "crawl", "crawl_counts", "dedup_lock",
+    "deduplicate_and_publish", "extract", "invalid_sites", "plan", "report", "reprocess_plan",
+    "staged_key",
 ]

@@ -45,6 +45,7 @@ def build_report(spider: Spider, stats: dict[str, Any], warc_keys: list[str],
         payload_index_key: Key of the saved payload digests, if any.
     """
     window = getattr(spider, "window", None)
+    fetches = _grouped(stats, "news/article_fetches/")
     plain = {k: (v.isoformat() if isinstance(v, dt.datetime | dt.date) else v)
              for k, v in stats.items() if isinstance(v, int | float | str | dt.datetime)}
     return CrawlReport(
@@ -67,6 +68,8 @@ def build_report(spider: Spider, stats: dict[str, Any], warc_keys: list[str],
                  **{f"netguard_{k}": v for k, v in _grouped(stats, "netguard/refused/").items()},
                  **{f"resolver_{k}": v
                     for k, v in _grouped(stats, "netguard/refused_resolved/").items()}},
+        sources=tuple(spider.source_reports()) if hasattr(spider, "source_reports") else (),
+        article_fetches={k: fetches.get(k, 0) for k in ("ok", "failed", "blocked", "skipped")},
         warc_keys=tuple(warc_keys),
         payload_index_key=payload_index_key,
         stats=plain,
@@ -99,6 +102,9 @@ class CrawlReportExtension:
         if not hasattr(spider, "site_id"):
             return
         capture = self.crawler.get_extension(WarcCaptureExtension)
+        if capture is not None and capture.open_error is not None:
+            log.error("no crawl report: the archive %s could not be used", self.archive_url)
+            return
         keys = await capture.finish() if capture is not None else []
         stats = dict(self.crawler.stats.get_stats()) if self.crawler.stats else {}
         stats.setdefault("finish_reason", reason)

@@ -8,19 +8,27 @@ this crawl's digests are saved at close (:mod:`pipeline.archive.payloads`).
 
 Needs the asyncio reactor (Scrapy's default). The spider supplies ``site_id``, ``partition``
 (a date) and ``run_id`` attributes.
+
+An archive that cannot be opened or written at spider start (checked with
+:func:`pipeline.archive.store.check_writable`, before any request) closes the spider at once with
+reason :data:`ARCHIVE_UNAVAILABLE` and an error naming the archive; ``scrapy crawl`` then exits
+non-zero (:mod:`spiders.commands.crawl`). The writer thread is a daemon, stopped at close, at
+reactor shutdown and on every failure, so it never keeps the process alive.
 """
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import functools
 import logging
 import secrets
+import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from scrapy import signals
-from scrapy.exceptions import NotConfigured
+from scrapy.exceptions import CloseSpider, NotConfigured
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.threads import deferToThreadPool
 from twisted.python.threadpool import ThreadPool
@@ -28,7 +36,7 @@ from twisted.python.threadpool import ThreadPool
 from pipeline.archive.layout import raw_prefix, warc_file_stem
 from pipeline.archive.payloads import load_known_payloads, save_payloads
 from pipeline.archive.schema import RawPointer
-from pipeline.archive.store import ArchiveStore, open_store
+from pipeline.archive.store import ArchiveStore, check_writable, open_store
 from pipeline.archive.warc import Exchange, WarcWriter
 from pipeline.config.settings import Settings
 
@@ -38,6 +46,13 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+
+ARCHIVE_UNAVAILABLE = "archive_unavailable"
+"""Finish reason of a crawl whose archive could not be opened or written at start."""
+WARC_WRITE_FAILED = "warc_write_failed"
+"""Finish reason of a crawl stopped because a WARC write or upload failed."""
+FATAL_FINISH_REASONS = frozenset({ARCHIVE_UNAVAILABLE, WARC_WRITE_FAILED})
+"""Finish reasons after which ``scrapy crawl`` exits non-zero (:mod:`spiders.commands.crawl`)."""
 
 
 class WarcCaptureExtension:
@@ -60,6 +75,11 @@ class WarcCaptureExtension:
         self.keys: list[str] = []
         self.payload_index_key: str | None = None
         self._pool = ThreadPool(minthreads=1, maxthreads=1, name="warc-writer")
+        # a daemon: an error path that misses stop_pool() must not keep the process alive
+        self._pool.threadFactory = functools.partial(  # type: ignore[assignment]
+            threading.Thread, daemon=True)
+        self._pool_stopped = False
+        self.open_error: BaseException | None = None
         self._finished: asyncio.Future[list[str]] | None = None
         self._pending: set[asyncio.Future[RawPointer]] = set()
         self._failure: BaseException | None = None
@@ -81,7 +101,14 @@ class WarcCaptureExtension:
                   settings=Settings.from_env())
         crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(ext.stop_pool, signal=signals.engine_stopped)
         return ext
+
+    def stop_pool(self) -> None:
+        """Stop the writer thread (once; joins it, so call it when no write is pending)."""
+        if self._pool.started and not self._pool_stopped:
+            self._pool_stopped = True
+            self._pool.stop()
 
     async def _in_thread(self, func: Callable[..., T], *args: Any) -> T:
         from twisted.internet import reactor
@@ -90,14 +117,34 @@ class WarcCaptureExtension:
         return await maybe_deferred_to_future(deferred)
 
     async def spider_opened(self, spider: Spider) -> None:
-        """Open the archive, load known payload digests and start the writer."""
+        """Open and check the archive, load known payload digests and start the writer.
+
+        Raises:
+            CloseSpider: The archive cannot be opened or written (reason
+                :data:`ARCHIVE_UNAVAILABLE`): the crawl closes before any request.
+        """
+        site: str = spider.site_id  # type: ignore[attr-defined]
+        partition: dt.date = spider.partition  # type: ignore[attr-defined]
+        self._pool.start()
+        try:
+            self.store = open_store(self.archive_url, self.settings)
+            await self._in_thread(check_writable, self.store)
+            known = await self._in_thread(load_known_payloads, self.store, site, partition,
+                                          self.lookback_days)
+        except Exception as exc:
+            self.open_error = exc
+            self.store = None
+            self.stop_pool()
+            log.error("WARC capture cannot use the archive %s: %s; stopping the crawl "
+                      "before any fetch", self.archive_url, exc)
+            raise CloseSpider(ARCHIVE_UNAVAILABLE) from exc
+        self._start_writer(spider, known)
+
+    def _start_writer(self, spider: Spider, known: Any) -> None:
+        assert self.store is not None
         site: str = spider.site_id  # type: ignore[attr-defined]
         partition: dt.date = spider.partition  # type: ignore[attr-defined]
         run_id: str = spider.run_id  # type: ignore[attr-defined]
-        self._pool.start()
-        self.store = open_store(self.archive_url, self.settings)
-        known = await self._in_thread(load_known_payloads, self.store, site, partition,
-                                      self.lookback_days)
         self.writer = WarcWriter(
             self.store, raw_prefix(site, partition), max_bytes=self.max_bytes,
             name=warc_file_stem(site, dt.datetime.now(dt.UTC), secrets.token_hex(3)),
@@ -144,7 +191,7 @@ class WarcCaptureExtension:
             log.error("WARC write failed: %s", self._failure)
             if self.crawler.engine is not None:
                 self._closing = asyncio.ensure_future(
-                    self.crawler.engine.close_spider_async(reason="warc_write_failed"))
+                    self.crawler.engine.close_spider_async(reason=WARC_WRITE_FAILED))
             return
         stats = self.crawler.stats
         if stats is not None:
@@ -165,17 +212,19 @@ class WarcCaptureExtension:
         if self.writer is None or self.store is None or spider is None:
             return list(self.keys)
         writer = self.writer
-        while self._pending:
-            await asyncio.wait(list(self._pending))
-        await self._in_thread(writer.close)
-        if self._failure is not None:
-            raise self._failure
-        self.payload_index_key = await self._in_thread(
-            save_payloads, self.store, spider.site_id, spider.partition,  # type: ignore[attr-defined]
-            writer.payload_digests)
+        try:
+            while self._pending:
+                await asyncio.wait(list(self._pending))
+            await self._in_thread(writer.close)
+            if self._failure is not None:
+                raise self._failure
+            self.payload_index_key = await self._in_thread(
+                save_payloads, self.store, spider.site_id,  # type: ignore[attr-defined]
+                spider.partition, writer.payload_digests)  # type: ignore[attr-defined]
+        finally:
+            self.stop_pool()
         if self.crawler.stats is not None:
             self.crawler.stats.set_value("warc/revisits", writer.stats.get("revisit", 0))
-        self._pool.stop()
         return list(self.keys)
 
     async def spider_closed(self, spider: Spider) -> None:

@@ -8,7 +8,11 @@ feeds, listing pages, date archives), keeps the article links whose date evidenc
 window
 (:meth:`pipeline.crawl.candidates.Window.judge`) and fetches each once. The crawl's output is the
 raw capture (WARC) and the crawl report; every skip and error is counted with a reason in the
-stats (``news/skipped/<reason>``, ``news/errors/<kind>``).
+stats (``news/skipped/<reason>``, ``news/errors/<kind>``). The evidence of the site-day's verdict
+(:mod:`pipeline.run.verdict`) is kept too: what each discovery source gave or why it could not be
+read (:attr:`NewsSpider.sources`), and every article request's outcome
+(``news/article_fetches/<ok|failed|blocked|skipped>``). A challenge, CAPTCHA or consent page
+(:mod:`pipeline.extract.blockpage`) is counted as ``blocked``, never as a fetched article.
 """
 
 from __future__ import annotations
@@ -23,7 +27,6 @@ from urllib.parse import urlsplit
 
 import scrapy
 from scrapy.crawler import Crawler
-from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
@@ -45,24 +48,17 @@ from pipeline.crawl.discovery import (
 )
 from pipeline.dates import parse_day
 from pipeline.errors import ConfigError
+from pipeline.extract.blockpage import block_reason
 from pipeline.urls import canonicalize_url, same_site
-from spiders.middlewares.netguard import ForbiddenAddress
 from spiders.middlewares.raw_capture import META_KEY
+from spiders.outcomes import SOURCE_META, DiscoveryEvidence, SourceTally, error_kind
 
 log = logging.getLogger(__name__)
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
+GONE = frozenset({"http_404", "http_410"})
+"""Article errors counted as skipped outcomes (the page is gone), not as failed fetches."""
 _CHARSET = re.compile(rb"charset=([\w.:-]+)", re.I)
-
-_ERROR_KINDS = {
-    "DownloadTimeoutError": "timeout", "TimeoutError": "timeout",
-    "ResponseDataLossError": "data_loss", "DownloadCancelledError": "download_maxsize",
-    "DownloadConnectionRefusedError": "connection_refused",
-    "CannotResolveHostError": "dns", "DNSLookupError": "dns",
-    "ConnectionLost": "connection_lost", "ConnectionDone": "connection_lost",
-    "DownloadFailedError": "connection_failed", "ResponseFailed": "connection_failed",
-}
-
 
 def _date_arg(name: str, value: str) -> dt.date:
     try:
@@ -71,27 +67,7 @@ def _date_arg(name: str, value: str) -> dt.date:
         raise ConfigError(f"spider argument {name}={value!r} is not a YYYY-MM-DD date") from None
 
 
-def error_kind(failure: Failure) -> tuple[str, str]:
-    """Classify a request failure as ``("skipped", reason)`` or ``("errors", kind)``."""
-    exc = failure.value
-    if isinstance(exc, HttpError):
-        return "errors", f"http_{exc.response.status}"
-    if isinstance(exc, ForbiddenAddress):
-        return "skipped", "forbidden_address"
-    if isinstance(exc, IgnoreRequest):
-        text = str(exc).lower()
-        if "robots.txt" in text:
-            return "skipped", "robots_txt"
-        if "redirect" in text:
-            return "errors", "redirect_limit"
-        if "decompression" in text:
-            return "errors", "decompression_maxsize"
-        return "skipped", "ignored"
-    name = type(exc).__name__
-    return "errors", _ERROR_KINDS.get(name, name)
-
-
-class NewsSpider(scrapy.Spider):
+class NewsSpider(DiscoveryEvidence, scrapy.Spider):
     """Crawl one site for one date window."""
 
     name = "news"
@@ -116,6 +92,7 @@ class NewsSpider(scrapy.Spider):
         self.fetched_articles: set[str] = set()
         self.pages_requested = 0
         self.articles_requested = 0
+        self.sources: dict[str, SourceTally] = {}
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> NewsSpider:
@@ -140,17 +117,21 @@ class NewsSpider(scrapy.Spider):
             self.crawler.stats.inc_value(f"news/{key}", value)
 
     def _request(self, url: str, callback: Any, *, role: str,
-                 capture: CaptureMetadata | None = None,
+                 capture: CaptureMetadata | None = None, origin: str = "",
                  **cb_kwargs: Any) -> scrapy.Request | None:
-        # capture: what the WARC metadata record says besides the site and the role
+        # capture: what the WARC metadata record says besides the site and the role;
+        # origin: the discovery source a discovery request belongs to
         assert self.site is not None
         if self.pages_requested >= self.site.limits.max_pages:
             self.count("skipped/page_cap")
             return None
         self.pages_requested += 1
         capture = dataclasses.replace(capture or CaptureMetadata(), site=self.site_id, role=role)
+        meta: dict[str, Any] = {META_KEY: capture}
+        if origin:
+            meta[SOURCE_META] = origin
         return scrapy.Request(url, callback=callback, errback=self.on_error,
-                              meta={META_KEY: capture}, cb_kwargs=cb_kwargs)
+                              meta=meta, cb_kwargs=cb_kwargs)
 
     # -- discovery ------------------------------------------------------------------------------
     async def start(self) -> AsyncIterator[scrapy.Request]:
@@ -162,39 +143,50 @@ class NewsSpider(scrapy.Spider):
 
     def _source_requests(self, source: DiscoverySource) -> Iterator[scrapy.Request]:
         requests: list[scrapy.Request | None] = []
+        origin = source.url or source.template
+        self.sources.setdefault(origin, SourceTally(source.kind, origin))
         if source.kind in ("sitemap", "news_sitemap"):
             requests.append(self._request(source.url, self.parse_sitemap, role="sitemap",
-                                          source=source.kind))
+                                          origin=origin, source=source.kind))
         elif source.kind == "robots":
-            requests.append(self._request(source.url, self.parse_robots, role="robots"))
+            requests.append(self._request(source.url, self.parse_robots, role="robots",
+                                          origin=origin))
         elif source.kind == "feed":
-            requests.append(self._request(source.url, self.parse_feed, role="feed", page=1))
+            requests.append(self._request(source.url, self.parse_feed, role="feed",
+                                          origin=origin, page=1))
         elif source.kind == "listing":
             requests.append(self._request(source.url, self.parse_listing, role="listing",
-                                          source=source, page=1, day=None))
+                                          origin=origin, source=source, page=1, day=None))
         else:
             for day in self.window.days():
                 requests.append(self._request(
                     source.archive_url(day), self.parse_listing, role="date_archive",
-                    capture=CaptureMetadata(archive_day=day), source=source, page=1, day=day))
+                    capture=CaptureMetadata(archive_day=day), origin=origin, source=source,
+                    page=1, day=day))
         yield from (r for r in requests if r is not None)
 
     def parse_robots(self, response: Response) -> Iterator[scrapy.Request]:
         """Follow the ``Sitemap:`` lines of robots.txt."""
-        self.count("fetched/discovery")
+        if not self._read(response):
+            return
+        origin = response.meta.get(SOURCE_META, "")
         for url in robots_sitemaps(response.body):
-            request = self._request(url, self.parse_sitemap, role="sitemap", source="robots")
+            request = self._request(url, self.parse_sitemap, role="sitemap", origin=origin,
+                                    source="robots")
             if request is not None:
                 yield request
 
     def parse_sitemap(self, response: Response, source: str) -> Iterator[scrapy.Request]:
         """Articles of a urlset; child sitemaps of an index that may hold the window."""
-        self.count("fetched/discovery")
+        if not self._read(response):
+            return
+        origin = response.meta.get(SOURCE_META, "")
         try:
             doc = parse_sitemap(response.body, response.url, source)
         except ValueError as exc:
             log.warning("%s: %s", response.url, exc)
             self.count("errors/bad_sitemap")
+            self._unreadable(response, "bad_sitemap")
             return
         for child in doc.sitemaps:
             span = span_from_url(child.url)
@@ -203,26 +195,29 @@ class NewsSpider(scrapy.Spider):
             elif span and not self.window.may_hold(*span):
                 self.count("skipped/sitemap_out_of_window")
             elif request := self._request(child.url, self.parse_sitemap, role="sitemap",
-                                          source=source):
+                                          origin=origin, source=source):
                 yield request
-        yield from self._articles(doc.urls, response.url, strict=True)
+        yield from self._articles(doc.urls, response, strict=True)
 
     def parse_feed(self, response: Response, page: int) -> Iterator[scrapy.Request]:
         """Feed items; older pages (``rel=next``) while they may still hold the window."""
         assert self.site is not None
-        self.count("fetched/discovery")
+        if not self._read(response):
+            return
         try:
             doc = parse_feed(response.body, response.url)
         except ValueError as exc:
             log.warning("%s: %s", response.url, exc)
             self.count("errors/bad_feed")
+            self._unreadable(response, "bad_feed")
             return
-        yield from self._articles(doc.items, response.url, strict=True)
+        yield from self._articles(doc.items, response, strict=True)
         dated = [i.published for i in doc.items if i.published]
         if doc.next_url and dated and min(dated).date() >= self.window.start:
             if page >= self.site.limits.max_listing_pages:
                 self.count("skipped/listing_page_cap")
             elif request := self._request(doc.next_url, self.parse_feed, role="feed",
+                                          origin=response.meta.get(SOURCE_META, ""),
                                           page=page + 1):
                 yield request
 
@@ -230,12 +225,13 @@ class NewsSpider(scrapy.Spider):
                       day: dt.date | None) -> Iterator[scrapy.Request]:
         """Article links of a listing or archive page, then its pagination."""
         assert self.site is not None
-        self.count("fetched/discovery")
+        if not self._read(response):
+            return
         kind = "date_archive" if day else "listing"
         doc = parse_listing(response.body, response.url, source.link_pattern,
                             source.next_pattern, source=kind, archive_day=day)
         links = [c for c in doc.links if self.site.is_article_url(canonicalize_url(c.url))]
-        yield from self._articles(links, response.url, strict=False)
+        yield from self._articles(links, response, strict=False)
         dated = [c.published for c in links if c.published]
         if day is not None:
             follow = bool(links)
@@ -247,14 +243,19 @@ class NewsSpider(scrapy.Spider):
         for url in doc.next_urls if follow else ():
             if page >= limit:
                 self.count("skipped/listing_page_cap")
-            elif request := self._request(url, self.parse_listing, role=kind, source=source,
-                                          page=page + 1, day=day):
+            elif request := self._request(url, self.parse_listing, role=kind,
+                                          origin=response.meta.get(SOURCE_META, ""),
+                                          source=source, page=page + 1, day=day):
                 yield request
 
-    def _articles(self, candidates: Iterable[Candidate], found_on: str,
+    def _articles(self, candidates: Iterable[Candidate], response: Response,
                   strict: bool) -> Iterator[scrapy.Request]:
         assert self.site is not None
+        found_on = response.url
+        tally = self._tally(response)
         for raw in candidates:
+            if tally is not None:
+                tally.links += 1
             self.count("discovered")
             self.count(f"discovered/{raw.source}")
             url = canonicalize_url(raw.url)
@@ -280,10 +281,17 @@ class NewsSpider(scrapy.Spider):
 
     # -- articles and errors --------------------------------------------------------------------
     def parse_article(self, response: Response) -> None:
-        """Count the fetched article; non-HTML answers are skipped, charset lies noted."""
+        """Count the fetched article; non-HTML skipped, block pages counted, charset lies noted."""
         content_type = (response.headers.get(b"Content-Type") or b"").decode("latin-1").lower()
         if not content_type.startswith(HTML_TYPES):
             self.count("skipped/non_html")
+            self.count("article_fetches/skipped")
+            return
+        reason = block_reason(response.status, response.body)
+        if reason is not None:
+            log.warning("blocked (%s): %s", reason, response.url)
+            self.count(f"blocked/{reason}")
+            self.count("article_fetches/blocked")
             return
         match = _CHARSET.search(content_type.encode())
         if match:
@@ -292,14 +300,29 @@ class NewsSpider(scrapy.Spider):
             except (LookupError, UnicodeDecodeError):
                 self.count("warnings/charset_mismatch")
         self.count("fetched/article")
+        self.count("article_fetches/ok")
         self.fetched_articles.add(response.url)
 
     def on_error(self, failure: Failure) -> None:
         """Count a failed request by kind (or a refused one by reason)."""
         group, kind = error_kind(failure)
+        exc = failure.value
+        if isinstance(exc, HttpError) and (
+                reason := block_reason(exc.response.status, exc.response.body)):
+            self.count(f"blocked/{reason}")
+            group, kind = "errors", "blocked"
         self.count(f"{group}/{kind}")
         request = getattr(failure, "request", None)
         url = request.url if request is not None else "?"
+        if request is not None:
+            capture = request.meta.get(META_KEY)
+            if capture is not None and capture.role == "article":
+                # a 404/410 article is gone, not missed: no rerun would fetch it
+                outcome = "skipped" if group == "skipped" or kind in GONE else (
+                    "blocked" if kind == "blocked" else "failed")
+                self.count(f"article_fetches/{outcome}")
+            elif (tally := self._tally(request)) is not None:
+                tally.failures[kind] += 1
         level = logging.INFO if group == "skipped" else logging.WARNING
         log.log(level, "%s %s: %s", group, kind, url)
 
@@ -308,3 +331,4 @@ class NewsSpider(scrapy.Spider):
         host = urlsplit(self.site.base_url).netloc if self.site else "?"
         log.info("crawl of %s (%s) for %s..%s finished: %s, %d articles", self.site_id, host,
                  self.window.start, self.window.end, reason, len(self.fetched_articles))
+
