@@ -44,8 +44,10 @@ AUTOTHROTTLE_MAX_DELAY = 60.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 """Average parallel requests AutoThrottle aims for per domain."""
 RETRY_ENABLED = True
-RETRY_TIMES = 3
-"""Retries after the first attempt for transient errors (5xx, 408, 429, timeouts, resets)."""
+RETRY_TIMES = 2
+"""Retries after the first attempt for transient errors (5xx, 408, 429, timeouts, resets): a
+page that times out costs at most 3 requests and 3 x ``DOWNLOAD_TIMEOUT`` (with 3 retries a trap
+site that trickles bytes cost 4 requests a page and a 30-day window took 516 s)."""
 RETRY_BACKOFF_BASE = 1.0
 """First retry delay, seconds; doubled on each further retry (BackoffRetryMiddleware)."""
 RETRY_BACKOFF_MAX = 60.0
@@ -106,6 +108,9 @@ WARC_CAPTURE_PAYLOAD_LOOKBACK_DAYS = 30
 """Days of earlier payload digests loaded so identical payloads become revisit records."""
 CRAWL_REPORT_ENABLED = True
 """Save crawl stats to ``staging/<run_id>/crawl/<site>-<partition>.json``."""
+SITEMAP_MAX_CHILDREN = _PIPELINE.sitemap_max_children
+"""Child sitemaps one crawl fetches at most (setting ``sitemap_max_children``); index nesting is
+bounded by :data:`pipeline.crawl.discovery.MAX_SITEMAP_DEPTH`."""
 SITES_FILE = _PIPELINE.sites_file
 """sites.yaml to read (empty: the bundled demo file; setting ``sites_file``)."""
 

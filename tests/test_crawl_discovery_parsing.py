@@ -15,6 +15,8 @@ from pipeline.crawl.candidates import (
     with_url_date,
 )
 from pipeline.crawl.discovery import (
+    MAX_SITEMAP_DEPTH,
+    SitemapBudget,
     parse_feed,
     parse_listing,
     parse_sitemap,
@@ -96,6 +98,41 @@ def test_listing_teasers_pagination_and_boilerplate() -> None:
                             source="date_archive", archive_day=day)
     assert archive.links[1].published == dt.datetime(2023, 12, 31, tzinfo=UTC)
     assert archive.links[1].evidence == "archive_day"
+
+
+def test_rel_next_is_followed_wherever_it_is() -> None:
+    # the pagination of many themes: a <nav> block (boilerplate for article links)
+    nav = b"""<html><body><ul><li><a href="/politics/one">One</a></li></ul>
+    <nav class="pagination"><a href="/politics/nav-link">Politics</a>
+    <a rel="next nofollow" href="/section/politics/page/2/">Older</a></nav></body></html>"""
+    doc = parse_listing(nav, "https://n.example/section/politics/", r"/politics/")
+    assert doc.next_urls == ("https://n.example/section/politics/page/2/",)
+    assert [c.url for c in doc.links] == ["https://n.example/politics/one"]
+    # <link rel="next"> in the head, no next_pattern, and a footer's rel=next
+    head = b"""<html><head><link rel="next" href="/section/politics/page/3/"></head><body>
+    <footer><a rel="Next" href="/section/politics/page/3/#top">3</a></footer>
+    <header><a rel="next" href="/section/politics/page/4/">4</a></header></body></html>"""
+    doc = parse_listing(head, "https://n.example/section/politics/page/2/", r"/politics/")
+    assert doc.next_urls == ("https://n.example/section/politics/page/3/",
+                             "https://n.example/section/politics/page/4/")
+    assert doc.links == ()
+    plain = parse_listing(b"<html><body><a rel='prev' href='/p/1'>1</a></body></html>",
+                          "https://n.example/", "")
+    assert plain.next_urls == () and len(plain.links) == 1
+
+
+def test_sitemap_budget_caps_depth_count_and_repeats() -> None:
+    budget = SitemapBudget(max_children=3)
+    assert MAX_SITEMAP_DEPTH == 3
+    budget.read("https://n.example/index.xml")
+    assert budget.admit("https://n.example/index.xml", 1) == "sitemap_duplicate"
+    assert budget.admit("https://n.example/a.xml", 1) is None
+    assert budget.admit("https://n.example/a.xml", 2) == "sitemap_duplicate"
+    assert budget.admit("https://n.example/b.xml", 2) is None
+    assert budget.admit("https://n.example/c.xml", 3) == "sitemap_depth_cap"
+    assert budget.admit("https://n.example/d.xml", 1) is None
+    assert budget.admit("https://n.example/e.xml", 1) == "sitemap_count_cap"
+    assert budget.children == 3
 
 
 def test_robots_sitemaps() -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import socket
 import threading
 from collections.abc import Iterator
@@ -242,7 +243,7 @@ def test_page_cap_gives_a_partial_day_that_a_rerun_completes(
     env.setenv("NEWSARCHIVE_CRAWL_SETTINGS", ",".join(f"{k}={v}" for k, v in serial.items()))
     assert run(tmp_path, sites, "cap1", "metro-wire", extra=("--page-cap", "3")) == 0
     out = capsys.readouterr().out
-    assert "coverage=partial" in out and "page cap reached" in out
+    assert re.search(rf"{DAY} +metro-wire +partial ", out) and "page cap reached" in out
     store = LocalStore(tmp_path / "archive")
     first = read_manifest(store, "metro-wire", DAY)
     assert first is not None and first.coverage.coverage == "partial"

@@ -102,7 +102,9 @@ class CrawlReport:
         discovered_by_source: The same, by discovery source.
         fetched: Responses by kind: ``articles``, ``discovery_pages``, ``responses`` (all).
         articles: URLs of the articles fetched, sorted.
-        skipped: Links and pages skipped, by reason.
+        skipped: Links and pages skipped, by reason (``out_of_window``, ``duplicate_url``,
+            the caps: ``page_cap``, ``listing_page_cap``, ``sitemap_depth_cap``,
+            ``sitemap_count_cap``, ...).
         errors: Failed requests, by kind.
         warnings: Oddities noted on fetched pages (``charset_mismatch``).
         refused: Requests refused: ``offsite``, ``netguard_<why>``, ``resolver_<why>``.

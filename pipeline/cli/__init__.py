@@ -23,6 +23,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "pipeline.cli.read",
     "pipeline.cli.config",
     "pipeline.cli.report",
+    "pipeline.cli.status",
     "pipeline.cli.sites",
     "pipeline.cli.crawl",
     "pipeline.cli.demo_sites",

@@ -141,13 +141,17 @@ def finish_run(
     run_id: str, plan_items: Sequence[dict[str, Any]], extracted: Sequence[dict[str, Any]],
     failures: Sequence[dict[str, Any]], *, kind: str, settings: Settings,
 ) -> dict[str, Any]:
-    """Deduplicate and publish what was extracted, write the run report, print and return it."""
-    from pipeline.archive.runreport import format_report, read_report
+    """Deduplicate and publish what was extracted, write the run report, print and return it.
+
+    The report is printed as a table (:func:`pipeline.cli.tables.print_report`).
+    """
+    from pipeline.archive.runreport import read_report
     from pipeline.archive.store import open_store
+    from pipeline.cli.tables import print_report
     from pipeline.run import tasks
 
     published = tasks.deduplicate_and_publish(extracted, run_id, settings=settings)
     tasks.report(run_id, plan_items, published, failures, kind=kind, settings=settings)
     report = read_report(open_store(settings.archive_url, settings), run_id)
-    print(format_report(report))
+    print_report(report)
     return report

@@ -18,7 +18,7 @@ from pipeline.cli.common import (
     iso_date,
 )
 from pipeline.config.settings import Settings
-from pipeline.crawl.process import run_spider, spider_command, spider_env
+from pipeline.crawl.process import crawl_overrides, run_spider, spider_command, spider_env
 from pipeline.run.verdict import FAILED, judge
 
 EXAMPLES = """\
@@ -50,16 +50,20 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--sites-file", help="sites.yaml (default: NEWSARCHIVE_SITES_FILE)")
     parser.add_argument("--archive", help="archive root (default: NEWSARCHIVE_ARCHIVE_URL)")
     parser.add_argument("-s", "--set", action="append", default=[], metavar="NAME=VALUE",
-                        help="Scrapy setting override (repeatable)")
+                        help="Scrapy setting override (repeatable; wins over "
+                             "NEWSARCHIVE_CRAWL_SETTINGS)")
     parser.set_defaults(func=run, parser=parser)
 
 
-def scrapy_command(args: argparse.Namespace, run_id: str) -> list[str]:
-    """The ``python -m scrapy crawl news ...`` command line for ``args``."""
+def scrapy_command(args: argparse.Namespace, run_id: str, settings: Settings) -> list[str]:
+    """The ``python -m scrapy crawl news ...`` command line for ``args``.
+
+    ``NEWSARCHIVE_CRAWL_SETTINGS`` apply as in ``newsarchive run``; ``-s`` wins over them.
+    """
     return spider_command(
         args.site, args.since, args.until, run_id=run_id, partition=args.partition,
         today=args.today, sites_file=args.sites_file, archive_url=args.archive,
-        overrides=args.set)
+        overrides=crawl_overrides(settings, args.set))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -72,7 +76,7 @@ def run(args: argparse.Namespace) -> int:
     check_sites(args.parser, [args.site], args.sites_file or settings.sites_file)
     check_archive(args.archive, settings)  # before any fetch
     # SIGINT/SIGTERM stop the crawl process too (bounded), then exit 130/143
-    status = run_spider(scrapy_command(args, run_id), spider_env(settings),
+    status = run_spider(scrapy_command(args, run_id, settings), spider_env(settings),
                         capture=False).returncode
     store = open_store(args.archive, settings)
     report = read_crawl_report(store, run_id, args.site, args.partition or args.since)

@@ -202,8 +202,9 @@ def _last_run_id(home: Path) -> str | None:
 
 def _print_results(archive: str, run_id: str | None, day: dt.date, sample: int) -> bool:
     from pipeline.archive.reader import iter_articles
-    from pipeline.archive.runreport import format_report, read_report
+    from pipeline.archive.runreport import read_report
     from pipeline.archive.store import open_store
+    from pipeline.cli.tables import print_report
     from pipeline.config.settings import Settings
 
     store = open_store(archive, Settings.from_env())
@@ -215,7 +216,7 @@ def _print_results(archive: str, run_id: str | None, day: dt.date, sample: int) 
             print(f"no run report for {run_id}: {exc}")
         else:
             ok = bool(report.get("ok"))
-            print(format_report(report))
+            print_report(report)
     print(f"\nsample of the archived articles of {day}:")
     shown = 0
     for article in iter_articles(store, day, day):

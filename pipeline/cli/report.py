@@ -1,4 +1,4 @@
-"""``newsarchive report``: show a run report."""
+"""``newsarchive report``: show a run report as a table (or its JSON document)."""
 
 from __future__ import annotations
 
@@ -6,9 +6,10 @@ import argparse
 import json
 from typing import Any
 
-from pipeline.archive.runreport import format_report, list_runs, read_report
+from pipeline.archive.runreport import list_runs, read_report
 from pipeline.archive.store import open_store
 from pipeline.cli.common import ExamplesHelpFormatter
+from pipeline.cli.tables import print_report
 from pipeline.config.settings import Settings
 from pipeline.errors import ConfigError
 
@@ -24,10 +25,14 @@ def register(subparsers: Any) -> None:
     """Add the ``report`` subcommand."""
     parser = subparsers.add_parser(
         "report", help="show a run report (runs/<run id>.json)",
+        description="Show a run report: one row per site-day (verdict, articles, unique, "
+                    "duplicates, failed requests), the run's totals, then failures with their "
+                    "reasons, coverage notes and anomalies. Exit 1 when the run had failures.",
         epilog=EXAMPLES, formatter_class=ExamplesHelpFormatter)
     parser.add_argument("run_id", nargs="?", help="run id (default: the latest report)")
     parser.add_argument("--archive", help="archive root (default: NEWSARCHIVE_ARCHIVE_URL)")
-    parser.add_argument("--json", action="store_true", help="print the report document")
+    parser.add_argument("--json", action="store_true",
+                        help="print the report document (JSON) instead of the table")
     parser.add_argument("--list", action="store_true", help="list the runs with a report")
     parser.set_defaults(func=run)
 
@@ -42,7 +47,10 @@ def run(args: argparse.Namespace) -> int:
     if not runs:
         raise ConfigError(f"{store.url}: no run reports yet")
     report = read_report(store, args.run_id or _latest(store, runs))
-    print(json.dumps(report, indent=1) if args.json else format_report(report))
+    if args.json:
+        print(json.dumps(report, indent=1))
+    else:
+        print_report(report)
     return 0 if report.get("ok") else 1
 
 

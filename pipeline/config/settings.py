@@ -136,6 +136,13 @@ class Settings:
     crawl_timeout: float = _setting(
         6 * 3600.0, "A crawl of one site and day is stopped (and fails) after this long.", "seconds"
     )
+    sitemap_max_children: int = _setting(
+        500,
+        "Child sitemaps (listed by sitemap indexes) one crawl fetches at most; indexes are "
+        "followed 3 levels deep at most. A cap hit is counted (skipped sitemap_count_cap, "
+        "sitemap_depth_cap) and makes the site-day partial.",
+        "sitemaps",
+    )
 
     # --- run report ----------------------------------------------------------------------------
     anomaly_share: float = _setting(

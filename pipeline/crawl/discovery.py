@@ -25,8 +25,13 @@ from pipeline.crawl.candidates import Candidate, parse_datetime
 MAX_SITEMAP_BYTES = 50 * 1024 * 1024
 """Largest decompressed sitemap accepted (the sitemaps.org limit is 50 MB)."""
 
+MAX_SITEMAP_DEPTH = 3
+"""Levels of sitemap documents followed: the sitemap named by sites.yaml or robots.txt is level
+1, the children of an index one level deeper; an index at level 3 has its children skipped."""
+
 BOILERPLATE_TAGS = ("nav", "aside", "header", "footer")
-"""Links inside these elements of a listing page are navigation, not the listing."""
+"""Article links inside these elements of a listing page are navigation, not the listing (its
+``rel="next"`` pagination link is followed wherever it sits)."""
 
 _XML_PARSER = lxml.etree.XMLParser(resolve_entities=False, no_network=True, recover=True,
                                    huge_tree=False, remove_comments=True)
@@ -109,6 +114,43 @@ def parse_sitemap(body: bytes, base_url: str, source: str = "sitemap") -> Sitema
     return SitemapDoc(tuple(urls), tuple(children))
 
 
+class SitemapBudget:
+    """How far one crawl follows sitemap indexes: a depth limit and a count of child sitemaps.
+
+    Args:
+        max_children: Child sitemaps (listed by an index) fetched per crawl at most.
+        max_depth: Levels of sitemap documents (:data:`MAX_SITEMAP_DEPTH`).
+    """
+
+    def __init__(self, max_children: int, max_depth: int = MAX_SITEMAP_DEPTH) -> None:
+        self.max_children = max_children
+        self.max_depth = max_depth
+        self.seen: set[str] = set()
+        self.children = 0
+
+    def read(self, url: str) -> None:
+        """Note a sitemap document read, so that an index listing it again is not followed."""
+        self.seen.add(url)
+
+    def admit(self, url: str, parent_depth: int) -> str | None:
+        """Take one child sitemap ``url`` listed by an index at level ``parent_depth``.
+
+        Returns:
+            ``None`` when it may be fetched (and counted), else the skip reason:
+            ``sitemap_duplicate`` (already taken: a self-referencing or looping index),
+            ``sitemap_depth_cap`` or ``sitemap_count_cap``.
+        """
+        if url in self.seen:
+            return "sitemap_duplicate"
+        if parent_depth >= self.max_depth:
+            return "sitemap_depth_cap"
+        if self.children >= self.max_children:
+            return "sitemap_count_cap"
+        self.seen.add(url)
+        self.children += 1
+        return None
+
+
 @dataclass(frozen=True)
 class FeedDoc:
     """A parsed RSS/Atom feed page: its items and the next (older) page, if announced."""
@@ -188,13 +230,14 @@ def parse_listing(body: bytes, base_url: str, link_pattern: str = "",
         body: The HTML page.
         base_url: URL of the page.
         link_pattern: Regex an article link must match (empty: every link).
-        next_pattern: Regex that marks pagination links (empty: none followed).
+        next_pattern: Regex that marks more pagination links (``rel="next"`` on a ``<link>``
+            or ``<a>``, inside ``<nav>`` too, is followed in any case).
         source: The source name recorded on the candidates.
         archive_day: For date-archive pages, the day every link was published on.
 
     Returns:
-        Links in page order, each once (links in navigation, asides, headers and footers
-        left out), with the teaser's ``<time datetime>`` (or the archive
+        Links in page order, each once (article links in navigation, asides, headers and
+        footers left out), with the teaser's ``<time datetime>`` (or the archive
         day) as publication evidence.
     """
     if not body.strip():
@@ -207,15 +250,18 @@ def parse_listing(body: bytes, base_url: str, link_pattern: str = "",
     nexts: dict[str, None] = {}
     article_re = re.compile(link_pattern) if link_pattern else None
     next_re = re.compile(next_pattern) if next_pattern else None
+    for element in tree.iter("link"):
+        if _is_next(element) and element.get("href", "").strip():
+            nexts.setdefault(urljoin(base_url, element.get("href", "").strip()).split("#", 1)[0])
     for anchor in tree.iter("a"):
-        if any(True for _ in anchor.iterancestors(*BOILERPLATE_TAGS)):
-            continue
         href = anchor.get("href")
         if not href or href.startswith(("#", "javascript:", "mailto:")):
             continue
         url = urljoin(base_url, href.strip()).split("#", 1)[0]
-        if next_re is not None and (next_re.search(url) or anchor.get("rel") == "next"):
+        if _is_next(anchor) or (next_re is not None and next_re.search(url)):
             nexts.setdefault(url)
+            continue
+        if any(True for _ in anchor.iterancestors(*BOILERPLATE_TAGS)):
             continue
         if (article_re is not None and not article_re.search(url)) or url in links:
             continue
@@ -228,6 +274,11 @@ def parse_listing(body: bytes, base_url: str, link_pattern: str = "",
                                evidence if published else "",
                                anchor.text_content().strip()[:300])
     return ListingDoc(tuple(links.values()), tuple(nexts))
+
+
+def _is_next(element: lxml.html.HtmlElement) -> bool:
+    """Whether ``rel`` (a space-separated token list) holds ``next``."""
+    return "next" in (element.get("rel") or "").lower().split()
 
 
 def _teaser_time(anchor: lxml.html.HtmlElement) -> datetime | None:

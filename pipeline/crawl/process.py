@@ -2,7 +2,8 @@
 
 Scrapy's Twisted reactor runs in its own process (it cannot restart, and it must never share an
 interpreter with the Airflow task runner), so every crawl is ``python -m scrapy crawl news ...``.
-Both ``newsarchive crawl`` and :func:`pipeline.run.tasks.crawl` build that command here.
+Both ``newsarchive crawl`` and :func:`pipeline.run.crawl_step.crawl` build that command and its
+Scrapy overrides (:func:`crawl_overrides`) here.
 """
 
 from __future__ import annotations
@@ -66,6 +67,24 @@ def spider_command(
     for item in overrides:
         cmd += ["-s", item]
     return cmd
+
+
+def crawl_overrides(settings: Settings, extra: Sequence[str] = (),
+                    page_cap: int | None = None) -> list[str]:
+    """The Scrapy ``NAME=VALUE`` overrides of a crawl, the same for every way to start one.
+
+    Args:
+        settings: The settings; ``crawl_settings`` (``NEWSARCHIVE_CRAWL_SETTINGS``) come first.
+        extra: Overrides of this crawl (``newsarchive crawl -s``); they win over the setting.
+        page_cap: ``CLOSESPIDER_PAGECOUNT`` (``--page-cap``), if given; wins over both.
+
+    Returns:
+        The overrides in order (a later one of the same name wins).
+    """
+    overrides = [*settings.crawl_settings, *extra]
+    if page_cap:
+        overrides.append(f"CLOSESPIDER_PAGECOUNT={int(page_cap)}")
+    return overrides
 
 
 def spider_env(settings: Settings) -> dict[str, str]:

@@ -13,7 +13,7 @@ from pipeline.archive.layout import check_run_id, crawl_report_key
 from pipeline.archive.partition import read_manifest
 from pipeline.archive.store import check_writable
 from pipeline.config.settings import Settings
-from pipeline.crawl.process import run_spider, spider_command, spider_env
+from pipeline.crawl.process import crawl_overrides, run_spider, spider_command, spider_env
 from pipeline.dates import parse_day
 from pipeline.errors import NewsArchiveError
 from pipeline.run.plan import COMPLETE, archive_for
@@ -84,12 +84,10 @@ def crawl(
     if committed is not None:
         log.info("%s %s is partial (%s): crawling it again", site, day,
                  "; ".join(committed.coverage.notes))
-    overrides = list(settings.crawl_settings)
-    if page_cap:
-        overrides.append(f"CLOSESPIDER_PAGECOUNT={int(page_cap)}")
     args = spider_command(site, day, day, run_id=run_id, partition=day,
                           today=settings.crawl_today or None,
-                          sites_file=settings.sites_file or None, overrides=overrides)
+                          sites_file=settings.sites_file or None,
+                          overrides=crawl_overrides(settings, page_cap=page_cap))
     env = spider_env(settings)
     timeout = timeout or settings.crawl_timeout
     check_writable(store)  # before any fetch: a broken archive fails here, naming it

@@ -7,9 +7,10 @@
   :class:`~pipeline.run.crawl_step.SiteDayFailed`, so ``newsarchive run``
   exits 1 and the item's Airflow task fails (and is retried); its raw WARCs stay in ``raw/``.
 - **partial**: committed, with ``coverage_notes`` saying why it may lack articles: the page cap
-  (``CLOSESPIDER_PAGECOUNT``, ``--page-cap``) or a site cap was reached, article fetches failed
-  after retries, the crawl was interrupted, a discovery source failed while others worked, or
-  responses were blocked. The next run without ``--force`` crawls it again.
+  (``CLOSESPIDER_PAGECOUNT``, ``--page-cap``), a site cap or a sitemap cap (depth, count) was
+  reached, article fetches failed after retries, the crawl was interrupted, a discovery source
+  failed while others worked, or responses were blocked. The next run without ``--force``
+  crawls it again.
 - **complete**: discovery was read and every in-window article was fetched or skipped for a
   reason. Zero articles is complete when discovery worked: an empty day confirmed, never assumed.
 
@@ -27,6 +28,7 @@ from typing import Any
 
 from pipeline.archive.crawlreport import CrawlReport, SourceReport
 from pipeline.archive.partition import COMPLETE, PARTIAL
+from pipeline.crawl.discovery import MAX_SITEMAP_DEPTH
 
 FAILED = "failed"
 """Verdict of a site-day that is not committed."""
@@ -41,6 +43,10 @@ _CAPS = {
     "page_cap": "site page cap (limits.max_pages) reached: {n} requests not made",
     "article_cap": "site article cap (limits.max_articles) reached: {n} articles not fetched",
     "listing_page_cap": "listing page cap reached {n} times: older listing pages not read",
+    "sitemap_depth_cap": f"sitemap indexes nested deeper than {MAX_SITEMAP_DEPTH} levels: {{n}} "
+                         "child sitemaps not read",
+    "sitemap_count_cap": "child sitemap cap (sitemap_max_children) reached: {n} child "
+                         "sitemaps not read",
 }
 
 

@@ -41,6 +41,7 @@ from pipeline.crawl.candidates import (
     with_url_date,
 )
 from pipeline.crawl.discovery import (
+    SitemapBudget,
     parse_feed,
     parse_listing,
     parse_sitemap,
@@ -71,6 +72,8 @@ class NewsSpider(DiscoveryEvidence, scrapy.Spider):
     """Crawl one site for one date window."""
 
     name = "news"
+    sitemap_budget: SitemapBudget
+    """Child sitemaps followed: depth and ``SITEMAP_MAX_CHILDREN`` per crawl."""
 
     def __init__(self, *, site: str = "", start: str = "", end: str = "", partition: str = "",
                  run_id: str = "", today: str = "", sites_file: str = "", **kwargs: Any):
@@ -100,6 +103,7 @@ class NewsSpider(DiscoveryEvidence, scrapy.Spider):
         spider: NewsSpider = super().from_crawler(crawler, *args, **kwargs)
         path = spider.sites_file or crawler.settings.get("SITES_FILE") or None
         spider.site = site = load_sites(path).get(spider.site_id)
+        spider.sitemap_budget = SitemapBudget(crawler.settings.getint("SITEMAP_MAX_CHILDREN"))
         domains = sorted({d.split(":")[0] for d in site.allowed_domains})
         spider.allowed_domains = domains  # type: ignore[attr-defined]
         overrides = {"DOWNLOAD_DELAY": site.politeness.download_delay,
@@ -147,7 +151,7 @@ class NewsSpider(DiscoveryEvidence, scrapy.Spider):
         self.sources.setdefault(origin, SourceTally(source.kind, origin))
         if source.kind in ("sitemap", "news_sitemap"):
             requests.append(self._request(source.url, self.parse_sitemap, role="sitemap",
-                                          origin=origin, source=source.kind))
+                                          origin=origin, source=source.kind, depth=1))
         elif source.kind == "robots":
             requests.append(self._request(source.url, self.parse_robots, role="robots",
                                           origin=origin))
@@ -172,12 +176,13 @@ class NewsSpider(DiscoveryEvidence, scrapy.Spider):
         origin = response.meta.get(SOURCE_META, "")
         for url in robots_sitemaps(response.body):
             request = self._request(url, self.parse_sitemap, role="sitemap", origin=origin,
-                                    source="robots")
+                                    source="robots", depth=1)
             if request is not None:
                 yield request
 
-    def parse_sitemap(self, response: Response, source: str) -> Iterator[scrapy.Request]:
-        """Articles of a urlset; child sitemaps of an index that may hold the window."""
+    def parse_sitemap(self, response: Response, source: str,
+                      depth: int = 1) -> Iterator[scrapy.Request]:
+        """Articles of a urlset; child sitemaps of an index that may hold the window (bounded)."""
         if not self._read(response):
             return
         origin = response.meta.get(SOURCE_META, "")
@@ -188,14 +193,17 @@ class NewsSpider(DiscoveryEvidence, scrapy.Spider):
             self.count("errors/bad_sitemap")
             self._unreadable(response, "bad_sitemap")
             return
+        self.sitemap_budget.read(response.url)
         for child in doc.sitemaps:
             span = span_from_url(child.url)
             if child.modified and child.modified.date() < self.window.start:
                 self.count("skipped/sitemap_not_modified")
             elif span and not self.window.may_hold(*span):
                 self.count("skipped/sitemap_out_of_window")
+            elif capped := self.sitemap_budget.admit(child.url, depth):
+                self.count(f"skipped/{capped}")
             elif request := self._request(child.url, self.parse_sitemap, role="sitemap",
-                                          origin=origin, source=source):
+                                          origin=origin, source=source, depth=depth + 1):
                 yield request
         yield from self._articles(doc.urls, response, strict=True)
 

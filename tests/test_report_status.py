@@ -1,0 +1,158 @@
+"""``newsarchive report`` (the run report as a table) and ``newsarchive status`` (coverage).
+
+The archive is real: partitions committed by ``publish_partition``, the run report written by
+the report step, both commands run through the CLI entry point (and ``status`` once as a
+subprocess, piped).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from pipeline.archive.layout import manifest_key
+from pipeline.archive.partition import Coverage, publish_partition, read_manifest
+from pipeline.archive.runreport import read_report
+from pipeline.archive.store import LocalStore
+from pipeline.cli import main
+from pipeline.config.settings import Settings
+from pipeline.run.report_step import report as write_run_report
+from tests.builders import DAY, make_record
+
+NOTE = "page cap reached: the crawl was stopped by closespider_pagecount"
+ERROR = "no discovery source could be read: feed http://127.0.0.1:9/feed.xml: HTTP 503"
+
+
+def day(back: int) -> str:
+    return str(DAY - dt.timedelta(days=back))
+
+
+@pytest.fixture
+def archive(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Site a: DAY-7..DAY with DAY-3 missing, ten articles a day, then two (an anomaly).
+    Site b: DAY only, partial, two failed requests. Run r1 planned a, b and c; c failed."""
+    monkeypatch.delenv("COLUMNS", raising=False)
+    root = tmp_path / "archive"
+    store = LocalStore(root)
+    for back in range(7, 0, -1):
+        if back != 3:
+            publish_partition(store, "a", DAY - dt.timedelta(days=back),
+                              [make_record(i) for i in range(10)], run_id="old")
+    publish_partition(store, "a", DAY, [make_record(1), make_record(2, duplicate_kind="near")],
+                      run_id="r1", counts={"crawl:fetched_articles": 2})
+    publish_partition(store, "b", DAY, [make_record(5, "b")], run_id="r1",
+                      counts={"crawl:errors:timeout": 1, "crawl:errors:http_503": 1},
+                      coverage=Coverage("partial", (NOTE,)))
+    results = []
+    for site in "ab":
+        manifest = read_manifest(store, site, DAY)
+        assert manifest is not None
+        results.append({"site": site, "date": str(DAY), "status": "published",
+                        "counts": dict(manifest.counts), "coverage": manifest.coverage.coverage,
+                        "coverage_notes": list(manifest.coverage.notes)})
+    failures = [{"site": "c", "date": str(DAY), "stage": "crawl", "error": ERROR,
+                 "reason": "discovery_failed"}]
+    write_run_report("r1", [{"site": s, "date": str(DAY)} for s in "abc"], results, failures,
+                     kind="manual", settings=Settings(archive_url=str(root)))
+    return root
+
+
+def test_report_is_a_table_with_verdicts_totals_and_reasons(
+        archive: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["report", "--archive", str(archive), "r1"]) == 1  # c failed
+    out = capsys.readouterr().out
+    assert "run r1 (manual): FAILURES" in out
+    assert "partitions: failed 1, published 2" in out
+    assert re.search(r"date +site +verdict +articles +unique +duplicates +failures +remarks", out)
+    # one row per site-day: verdict, articles, unique, duplicates, failed requests
+    assert re.search(rf"{DAY} +a +published +2 +1 +1 +0 +ANOMALY", out), out
+    assert re.search(rf"{DAY} +b +partial +1 +1 +0 +2 +1 coverage note", out), out
+    assert re.search(rf"{DAY} +c +failed +- +- +- +- +crawl discovery_failed", out), out
+    assert re.search(r"total +3 +2 +1 +2", out), out
+    # under the table: why, for each problem
+    below = out.split("failures:\n", 1)[1]
+    assert f"{DAY} c: crawl failed (discovery_failed): {ERROR}" in below
+    assert f"coverage notes:\n  {DAY} b: {NOTE}" in below
+    assert re.search(rf"anomalies:\n  ANOMALY {DAY} a: 2 articles, below \d+% of the median 10 "
+                     r"of the 6 previous complete days", below), below
+    assert "\x1b[" not in out  # captured, not a terminal: no escape codes
+
+
+def test_report_json_is_the_stored_document(archive: Path,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["report", "--archive", str(archive), "--json"]) == 1  # the latest run: r1
+    doc = json.loads(capsys.readouterr().out)
+    assert doc == read_report(LocalStore(archive), "r1")
+    assert doc["partitions_by_status"] == {"failed": 1, "published": 2}
+    assert [a["site"] for a in doc["anomalies"]] == ["a"]
+
+
+def test_status_shows_complete_partial_missing_and_counts(
+        archive: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["status", "--archive", str(archive), "--since", day(8),
+                 "--until", str(DAY)]) == 0
+    out = capsys.readouterr().out
+    assert "18 site-days: complete 7, partial 1, missing 10" in out
+    rows = {(m["site"], m["date"]): m["rest"].split() for m in re.finditer(
+        r"^ *(?P<site>[ab]) +(?P<date>\d{4}-\d\d-\d\d) +(?P<rest>.*)$", out, re.MULTILINE)}
+    assert len(rows) == 18  # 9 days x 2 sites; c has no manifest at all: not listed
+    assert rows[("a", day(8))] == ["missing", "-", "-"]
+    assert rows[("a", day(3))] == ["missing", "-", "-"]
+    assert rows[("a", day(4))] == ["complete", "10", "10", "old"]
+    assert rows[("a", str(DAY))] == ["complete", "2", "1", "r1"]
+    assert rows[("b", day(1))] == ["missing", "-", "-"]
+    assert rows[("b", str(DAY))] == ["partial", "1", "1", "r1"]
+    assert re.search(r"total +63 +62", out)
+    assert f"coverage notes:\n  b {DAY}: {NOTE}" in out
+
+
+def test_status_json_default_range_site_filter_and_corrupt_manifest(
+        archive: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    store = LocalStore(archive)
+    store.put(manifest_key("b", DAY - dt.timedelta(days=1)), b"{not json")
+    assert main(["status", "--archive", str(archive), "--site", "a", "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    # no range: the site's first to last committed day
+    assert [d["date"] for d in doc["days"]] == [day(b) for b in range(7, -1, -1)]
+    assert {d["state"] for d in doc["days"] if d["date"] == day(3)} == {"missing"}
+    assert doc["totals"] == {"site_days": 8, "by_state": {"complete": 7, "missing": 1},
+                             "articles": 62, "unique": 61}
+    later = str(DAY + dt.timedelta(days=1))  # --since alone after the last committed day
+    assert main(["status", "--archive", str(archive), "--site", "a", "--since", later,
+                 "--json"]) == 0
+    assert [(d["date"], d["state"]) for d in json.loads(capsys.readouterr().out)["days"]] == [
+        (later, "missing")]
+    assert main(["status", "--archive", str(archive), "--site", "b", "--json"]) == 0
+    days = json.loads(capsys.readouterr().out)["days"]
+    assert [(d["date"], d["state"]) for d in days] == [(day(1), "corrupt"),
+                                                       (str(DAY), "partial")]
+    assert "malformed manifest" in days[0]["notes"][0]
+    assert days[1]["notes"] == [NOTE] and days[1]["articles"] == 1
+
+
+def test_status_errors_name_the_bad_value(archive: Path,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(["status", "--archive", str(archive), "--site", "c"])
+    assert exc.value.code == 2
+    assert "--site c: no committed partition" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["status", "--archive", str(archive), "--since", str(DAY), "--until", day(1)])
+    assert "before --since" in capsys.readouterr().err
+
+
+def test_status_piped_from_the_installed_cli(archive: Path) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "pipeline", "status", "--archive", str(archive),
+         "--since", str(DAY), "--until", str(DAY)],
+        capture_output=True, text=True, timeout=120, check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert re.search(rf"a +{DAY} +complete +2 +1 +r1", proc.stdout), proc.stdout
+    assert re.search(rf"b +{DAY} +partial +1 +1 +r1", proc.stdout), proc.stdout
+    assert "\x1b[" not in proc.stdout
