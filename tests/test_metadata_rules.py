@@ -234,3 +234,31 @@ def test_author_links_joined_by_separator_elements_are_one_list() -> None:
              "<a href='/author/tom/'>Tom Eriksen</a></div>")
     html = page(ld, HEADLINE + links + FILLER)
     assert meta_of(html).authors == ("Li Wen", "Sara Okafor", "Tom Eriksen")
+
+
+@pytest.mark.parametrize(("byline", "authors"), [
+    # "By" and the name in two elements read "ByMaria Stoyanova" from text_content()
+    ("<div class='byline'><span>By</span><a href='/authors/maria-stoyanova/'>"
+     "Maria Stoyanova</a></div>", ("Maria Stoyanova",)),
+    ("<p class='byline'><span>By</span><span>Maria Stoyanova</span></p>",
+     ("Maria Stoyanova",)),
+    # two linked co-authors side by side are two people, not "Anna BergCarl Dunn"
+    ("<div class='byline'><a href='/people/anna'>Anna Berg</a>"
+     "<a href='/people/carl'>Carl Dunn</a></div>", ("Anna Berg", "Carl Dunn")),
+    # "and" between two links with no spaces around it
+    ("<div class='byline'>By <a href='/people/anna'>Anna Berg</a>and"
+     "<a href='/people/carl'>Carl Dunn</a></div>", ("Anna Berg", "Carl Dunn")),
+    # a comment between the label and the name keeps the name
+    ("<div class='byline'><span>By <!-- name -->Maria Stoyanova</span></div>",
+     ("Maria Stoyanova",)),
+])
+def test_byline_spacing_restored_at_tag_boundaries(byline: str,
+                                                   authors: tuple[str, ...]) -> None:
+    html = page("", "<article>" + HEADLINE + byline + FILLER + "</article>")
+    assert meta_of(html).authors == authors
+
+
+def test_author_box_heading_split_over_elements() -> None:
+    html = page("", HEADLINE + FILLER + "<div class='blog-author'><img src='a.jpg'>"
+                "<h4><span>About</span><span>Ádám Fekete</span></h4>" + BIO + "</div>")
+    assert meta_of(html).authors == ("Ádám Fekete",)

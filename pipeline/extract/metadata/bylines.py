@@ -64,6 +64,8 @@ _ABOUT = re.compile(r"^about\s+", re.IGNORECASE)
 """The heading of an author box "About Jane Doe"."""
 _SKIPPED_TAGS = frozenset({"script", "style", "noscript", "template", "svg", "button", "nav",
                            "select"})
+_SPACE_BEFORE_PUNCT = re.compile(r"\s+([,.;:!?)\]])")
+"""A space put before punctuation by :func:`spaced_text` (the next element starts with it)."""
 _MENU_CLASS = re.compile(r"\b(?:sub-?)?menu\b|\bnav(?:bar)?\b|dropdown", re.IGNORECASE)
 HEADER_NODES = 40
 """Text nodes after the headline ``<h1>`` searched for a "By ..." byline, at most."""
@@ -87,7 +89,7 @@ def byline_elements(tree: HtmlElement, headline: HtmlElement | None) -> list[str
     texts: list[str] = []
     previous: HtmlElement | None = None
     for el in found[:12]:
-        text = clean_space(el.get("content") or el.text_content())
+        text = clean_space(el.get("content")) or spaced_text(el)
         if len(text) >= MAX_BYLINE:
             text = _box_heading(el)  # an author box: the name heads the biography
         if text and previous is not None and _between(previous, el) in _LIST_JOINERS:
@@ -96,6 +98,39 @@ def byline_elements(tree: HtmlElement, headline: HtmlElement | None) -> list[str
             texts.append(text)
         previous = el
     return texts
+
+
+def spaced_text(el: HtmlElement) -> str:
+    """The text of an element with a space where its child elements meet, spaces collapsed.
+
+    ``text_content()`` runs text nodes together, so ``<span>By</span><a>Maria Roe</a>``
+    reads "ByMaria Roe"; a space at each element boundary keeps the words apart (none is
+    left before punctuation: "Roe , Lee" reads "Roe, Lee"). Two links with nothing between
+    them are two co-authors (``<a>Ann Lee</a><a>Bo Park</a>`` reads "Ann Lee, Bo Park").
+    Scripts, styles and comments are left out.
+
+    Args:
+        el: A byline or author element.
+
+    Returns:
+        Its visible text, whitespace collapsed.
+    """
+    parts: list[str] = []
+    walker = etree.iterwalk(el, events=("start", "end", "comment", "pi"))
+    for event, node in walker:
+        if not isinstance(node.tag, str):  # a comment: only its tail is text
+            parts.append(node.tail or "")
+        elif event == "end":
+            parts.append(node.tail or "" if node is not el else "")
+        elif node.tag in ("script", "style", "template"):
+            walker.skip_subtree()
+        else:
+            before = node.getprevious() if node is not el else None
+            if (node.tag == "a" and before is not None and before.tag == "a"
+                    and not (before.tail or "").strip() and clean_space(before.text_content())):
+                parts.append(",")  # two links side by side: two names
+            parts.append(node.text or "")
+    return _SPACE_BEFORE_PUNCT.sub(r"\1", clean_space(" ".join(parts)))
 
 
 def _between(first: HtmlElement, second: HtmlElement) -> str | None:
@@ -111,7 +146,7 @@ def _between(first: HtmlElement, second: HtmlElement) -> str | None:
         if node is second:
             return clean_space(text).casefold()
         if isinstance(node.tag, str):  # not a comment
-            text += node.text_content()
+            text += " " + spaced_text(node) + " "
         text += node.tail or ""
         node = node.getnext()
     return None
@@ -119,7 +154,7 @@ def _between(first: HtmlElement, second: HtmlElement) -> str | None:
 
 def _box_heading(box: HtmlElement) -> str:
     """The name heading an author box (its first heading or bold text), "About" removed."""
-    heading = next((clean_space(h.text_content()) for h in box.iter(*_BOX_HEADINGS)), "")
+    heading = next((spaced_text(h) for h in box.iter(*_BOX_HEADINGS)), "")
     return _ABOUT.sub("", heading)
 
 
