@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
+import threading
+from collections.abc import Iterator
+from socketserver import BaseServer
+from typing import TypeVar
 
 from pipeline.archive.schema import ArticleRecord, RawPointer, article_id_for
 from pipeline.archive.store import ArchiveStore
 from pipeline.archive.warc import Exchange, WarcWriter
 
 DAY = dt.date(2024, 3, 1)
+
+Server = TypeVar("Server", bound=BaseServer)
 
 
 def make_record(n: int, site: str = "a", *, pointer: RawPointer | None = None,
@@ -45,3 +52,14 @@ def archive_pages(store: ArchiveStore, site: str, day: dt.date, count: int) -> l
         records.append(make_record(n, site, pointer=pointer))
     writer.close()
     return records
+
+
+@contextlib.contextmanager
+def serving(server: Server) -> Iterator[Server]:
+    """Serve ``server`` from a daemon thread for the block, then shut it down and close it."""
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -19,6 +19,7 @@ import pytest
 
 from pipeline.archive.crawlreport import CrawlReport
 from pipeline.run.verdict import judge
+from tests.builders import serving
 from tests.demo_fixtures import TODAY, Demo, crawl
 
 DAY = TODAY - dt.timedelta(days=1)
@@ -71,12 +72,8 @@ class TrapHandler(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def traps() -> Iterator[TrapServer]:
-    server = TrapServer()
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
+    with serving(TrapServer()) as server:
+        yield server
 
 
 def sites(tmp_path: Path, server: TrapServer, start: str) -> Path:

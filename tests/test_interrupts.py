@@ -14,7 +14,6 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from email.utils import format_datetime
@@ -23,6 +22,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.builders import serving
 from tests.demo_fixtures import FAST, ROOT
 
 DAY = dt.date(2026, 3, 14)
@@ -77,17 +77,12 @@ def slow_site(tmp_path: Path) -> Iterator[tuple[str, Path, list[str]]]:
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     server.daemon_threads = True
     port = server.server_address[1]
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
     sites = tmp_path / "sites.yaml"
     sites.write_text(f"version: 1\nsites:\n  - id: slow\n    base_url: http://127.0.0.1:{port}\n"
                      f"    article_patterns: ['/story/\\d+-']\n"
                      f"    discovery:\n      - {{kind: feed, url: /feed.xml}}\n")
-    try:
+    with serving(server):
         yield f"127.0.0.1/32:{port}", sites, handler.articles_served
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 @pytest.mark.parametrize(("command", "sig"), [

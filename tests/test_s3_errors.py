@@ -6,7 +6,6 @@ import functools
 import importlib
 import socket
 import sys
-import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import boto3
@@ -22,6 +21,7 @@ from pipeline.errors import (
     ConfigError,
     PermanentArchiveError,
 )
+from tests.builders import serving
 from tests.conftest import s3_session, s3_settings
 
 
@@ -147,10 +147,7 @@ class _Answer(BaseHTTPRequestHandler):
 ])
 def test_status_decides_retries(status: int, code: str, permanent: bool) -> None:
     handler = type("Answer", (_Answer,), {"status": status, "code": code, "hits": []})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(ThreadingHTTPServer(("127.0.0.1", 0), handler)) as server:
         endpoint = f"http://127.0.0.1:{server.server_address[1]}"
         settings = s3_settings(S3Server(endpoint, "k", "s", {}, False), s3_max_attempts=3,
                                s3_connect_timeout=1.0, s3_read_timeout=2.0)
@@ -163,9 +160,6 @@ def test_status_decides_retries(status: int, code: str, permanent: bool) -> None
         # permanent: sent once; transient: retried (botocore's max_attempts counts the retries)
         assert len(handler.hits) == 1 if permanent else len(handler.hits) >= 3, handler.hits
         assert isinstance(store_error(store), PermanentArchiveError) is permanent
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def store_error(store: S3Store) -> BaseException:

@@ -13,7 +13,6 @@ import datetime as dt
 import json
 import re
 import socket
-import threading
 from collections.abc import Iterator
 from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -30,7 +29,7 @@ from pipeline.cli import main
 from pipeline.config.settings import Settings
 from pipeline.extract.blockpage import block_reason
 from pipeline.run.report_step import report as write_run_report
-from tests.builders import make_record
+from tests.builders import make_record, serving
 from tests.demo_fixtures import FAST, TODAY, Demo
 
 DAY = TODAY - dt.timedelta(days=1)
@@ -88,18 +87,13 @@ class StaticSite:
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.port = int(self.server.server_address[1])
         self.base = f"http://127.0.0.1:{self.port}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
 
 
 @pytest.fixture
 def static_site() -> Iterator[StaticSite]:
     site = StaticSite()
-    yield site
-    site.close()
+    with serving(site.server):
+        yield site
 
 
 def closed_port() -> int:
