@@ -31,27 +31,53 @@ def article_count(manifest: Manifest) -> int:
     return int(manifest.counts.get("records", sum(o.rows or 0 for o in manifest.normalized)))
 
 
-def history(store: ArchiveStore, site: str, day: dt.date, days: int) -> list[int]:
-    """Article counts of the ``days`` latest complete partitions of ``site`` before ``day``."""
-    earlier = sorted((part.date for info in store.list(manifest_listing(site))
-                      if (part := parse_manifest_key(info.key)) is not None
-                      and part.site == site and part.date < day), reverse=True)
-    counts: list[int] = []
-    for date in earlier:
-        manifest = read_manifest(store, site, date)
-        if manifest is not None and manifest.coverage.complete:
-            counts.append(article_count(manifest))
-            if len(counts) >= days:
-                break
-    return counts
+class History:
+    """The archive's committed days and manifests, each listed or read once per run report.
+
+    A backfill's report checks many days of one site; their histories overlap, so the site's
+    manifests are listed once and each manifest is read once.
+    """
+
+    def __init__(self, store: ArchiveStore) -> None:
+        self.store = store
+        self._days: dict[str, list[dt.date]] = {}
+        self._manifests: dict[tuple[str, dt.date], Manifest | None] = {}
+
+    def manifest(self, site: str, day: dt.date) -> Manifest | None:
+        """The manifest of ``site`` on ``day`` (``None``: not committed)."""
+        if (site, day) not in self._manifests:
+            self._manifests[site, day] = read_manifest(self.store, site, day)
+        return self._manifests[site, day]
+
+    def committed_days(self, site: str) -> list[dt.date]:
+        """Every day of ``site`` with a manifest, latest first."""
+        if site not in self._days:
+            self._days[site] = sorted(
+                (part.date for info in self.store.list(manifest_listing(site))
+                 if (part := parse_manifest_key(info.key)) is not None and part.site == site),
+                reverse=True)
+        return self._days[site]
+
+    def counts_before(self, site: str, day: dt.date, days: int) -> list[int]:
+        """Article counts of the ``days`` latest complete partitions of ``site`` before ``day``."""
+        counts: list[int] = []
+        for date in self.committed_days(site):
+            if date >= day:
+                continue
+            manifest = self.manifest(site, date)
+            if manifest is not None and manifest.coverage.complete:
+                counts.append(article_count(manifest))
+                if len(counts) >= days:
+                    break
+        return counts
 
 
-def check(store: ArchiveStore, site: str, day: dt.date, *, share: float,
+def check(history: History, site: str, day: dt.date, *, share: float,
           days: int) -> dict[str, Any] | None:
     """The anomaly flag of one committed complete partition, or ``None``.
 
     Args:
-        store: The archive.
+        history: The archive's manifests, read once per report.
         site: Site id.
         day: The partition date.
         share: Flag below this share of the median (setting ``anomaly_share``).
@@ -62,10 +88,10 @@ def check(store: ArchiveStore, site: str, day: dt.date, *, share: float,
         count is below ``share`` of the median; ``None`` otherwise, for a partial or missing
         partition, and when fewer than :data:`MIN_HISTORY` earlier complete days exist.
     """
-    manifest = read_manifest(store, site, day)
+    manifest = history.manifest(site, day)
     if manifest is None or not manifest.coverage.complete or share <= 0:
         return None
-    counts = history(store, site, day, days)
+    counts = history.counts_before(site, day, days)
     if len(counts) < MIN_HISTORY:
         return None
     median = float(statistics.median(counts))

@@ -9,7 +9,6 @@ from typing import Any
 
 from pipeline.archive.partition import COMPLETE
 from pipeline.archive.runreport import build_report, write_report
-from pipeline.archive.store import ArchiveStore
 from pipeline.config.settings import Settings
 from pipeline.dates import parse_day
 from pipeline.errors import ConfigError
@@ -50,7 +49,8 @@ def report(
         dropped = invalid_sites(sites_file or settings.sites_file or None)
     except ConfigError as exc:
         dropped = [{"site": "*", "error": str(exc)}]
-    flagged = [_with_anomaly(store, dict(r), settings) if r else r for r in results]
+    history = anomaly.History(store)
+    flagged = [_with_anomaly(history, dict(r), settings) if r else r for r in results]
     doc = build_report(run_id, plan_items, flagged, failures or (), kind=kind,
                        invalid_sites=dropped, plan_error=plan_error)
     key = write_report(store, doc, finished_at=dt.datetime.now(dt.UTC))
@@ -62,13 +62,13 @@ def report(
     return key
 
 
-def _with_anomaly(store: ArchiveStore, result: dict[str, Any],
+def _with_anomaly(history: anomaly.History, result: dict[str, Any],
                   settings: Settings) -> dict[str, Any]:
     """Add the ``anomaly`` flag to a freshly committed complete partition's summary."""
     if result.get("status") not in ("published", "unchanged", "revised") or \
             result.get("coverage", COMPLETE) != COMPLETE:
         return result
-    flag = anomaly.check(store, str(result["site"]), parse_day(str(result["date"])),
+    flag = anomaly.check(history, str(result["site"]), parse_day(str(result["date"])),
                          share=settings.anomaly_share, days=settings.anomaly_history_days)
     if flag is not None:
         result["anomaly"] = flag
