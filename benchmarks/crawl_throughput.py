@@ -6,6 +6,10 @@ crawl runs in its own process; pages/s comes from the crawl's own stats (start t
 process start-up is left out.
 
     .venv/bin/python benchmarks/crawl_throughput.py --pages 10000 --concurrency 16
+
+``--polite N`` instead crawls one site-day of N articles with the project's politeness as
+shipped (1 s delay, AutoThrottle, 2 requests at a time per domain, robots.txt) and prints how
+long it takes: the crawl time per site of docs/scaling.md.
 """
 
 from __future__ import annotations
@@ -48,11 +52,18 @@ COMMON = {"AUTOTHROTTLE_ENABLED": "0", "DOWNLOAD_DELAY": "0", "LOG_LEVEL": "WARN
           "TELNETCONSOLE_ENABLED": "0", "REMOTE_CONTROL_ENABLED": "0", "COOKIES_ENABLED": "0"}
 
 
+POLITE = {k: v for k, v in COMMON.items() if k not in ("AUTOTHROTTLE_ENABLED", "DOWNLOAD_DELAY")}
+"""``--polite``: Scrapy settings of the project as shipped (spiders/settings.py), logging off."""
+
+
 def settings_args(values: dict[str, str]) -> list[str]:
     return [arg for k, v in values.items() for arg in ("-s", f"{k}={v}")]
 
 
-def run_news(server: DemoServer, work: Path, start: dt.date, concurrency: int) -> dict[str, float]:
+def run_news(server: DemoServer, work: Path, start: dt.date, concurrency: int,
+             polite: bool = False) -> dict[str, float]:
+    """One crawl of daily-courier from ``start`` to TODAY; ``polite``: the project's own
+    politeness (delay, AutoThrottle, per-domain concurrency, robots.txt), else all off."""
     archive = work / f"archive-{time.monotonic_ns()}"
     sites = work / "sites.yaml"
     sites.write_text(f"sites:\n  - id: daily-courier\n    base_url: "
@@ -62,7 +73,8 @@ def run_news(server: DemoServer, work: Path, start: dt.date, concurrency: int) -
     cmd = [sys.executable, "-m", "scrapy", "crawl", "news", "-a", "site=daily-courier",
            "-a", f"start={start}", "-a", f"end={TODAY}", "-a", f"today={TODAY}",
            "-a", f"sites_file={sites}", "-a", "run_id=bench", "-s", f"ARCHIVE_URL={archive}",
-           *settings_args({**COMMON, "CONCURRENT_REQUESTS": str(concurrency),
+           *settings_args(POLITE if polite else
+                          {**COMMON, "CONCURRENT_REQUESTS": str(concurrency),
                            "CONCURRENT_REQUESTS_PER_DOMAIN": str(concurrency),
                            "ROBOTSTXT_OBEY": "0"})]
     env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSARCHIVE_")}
@@ -92,12 +104,31 @@ def run_bare(urls: list[str], work: Path, concurrency: int) -> dict[str, float]:
     return dict(json.loads(out.read_text()))
 
 
+def polite_site_day(articles: int) -> int:
+    """Crawl time of one site-day under the shipped politeness (docs/scaling.md)."""
+    world = DemoWorld(seed=1, today=TODAY, days=2, articles_per_day=articles)
+    with DemoServer(world) as server, tempfile.TemporaryDirectory() as tmp:
+        result = run_news(server, Path(tmp), TODAY, 0, polite=True)
+    per = result["elapsed"] / max(1, result["responses"])
+    print(f"one site-day, {articles} articles, shipped politeness: {result['responses']} "
+          f"responses in {result['elapsed']:.1f} s ({per:.2f} s a response), "
+          f"{result['warc_bytes'] / max(1, result['responses']) / 1024:.1f} KiB of WARC a "
+          "response")
+    print(json.dumps({"polite_articles": articles, **result, "s_per_response": round(per, 3)}))
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--pages", type=int, default=3000, help="article pages to fetch")
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--runs", type=int, default=2, help="alternating runs of each spider")
+    parser.add_argument("--polite", type=int, metavar="ARTICLES", default=0,
+                        help="instead: crawl one site-day of ARTICLES articles with the "
+                             "project's politeness and print the time it takes")
     args = parser.parse_args()
+    if args.polite:
+        return polite_site_day(args.polite)
     days = 50
     per_day = max(1, args.pages // days)
     world = DemoWorld(seed=1, today=TODAY, days=days, articles_per_day=per_day)

@@ -28,7 +28,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from extraction_quality import FETCHED_AT, _read, devset_dir, title_match
+from extraction_quality import FETCHED_AT, devset_dir, read_html, title_match
 
 _ISO_DAY = re.compile(r"(?<!\d)\d{4}-\d{2}-\d{2}(?!\d)")
 
@@ -52,7 +52,7 @@ def label_worker(item: tuple[str, str]) -> dict[str, Any]:
     from pipeline.extract.text import clean_space
 
     path, url = item
-    raw = _read(Path(path))
+    raw = read_html(Path(path))
     tree = load_html(raw)
     ev = collect_evidence(tree)
     articles, pages = ev.objects_of(ARTICLE_TYPES), ev.objects_of(WEBPAGE_TYPES)

@@ -34,6 +34,8 @@ from typing import Any
 from airflow.sdk import Variable
 from airflow.sdk.definitions.retry_policy import ExceptionRetryPolicy, RetryAction, RetryRule
 
+from pipeline.config.settings import Settings
+
 log = logging.getLogger(__name__)
 
 ARCHIVE_URL_VARIABLE = "newsarchive_archive_url"
@@ -61,7 +63,8 @@ DEFAULT_ARGS: dict[str, Any] = {
     "retry_exponential_backoff": 2.0,
     "max_retry_delay": timedelta(hours=1),
     "retry_policy": NOT_TRANSIENT,
-    "execution_timeout": timedelta(hours=6),
+    # setting airflow_task_timeout (NEWSARCHIVE_AIRFLOW_TASK_TIMEOUT), read when the DAG is parsed
+    "execution_timeout": timedelta(seconds=Settings.from_env().airflow_task_timeout),
 }
 """Task defaults of every newsarchive DAG."""
 

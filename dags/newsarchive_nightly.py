@@ -3,7 +3,8 @@
 Every night at 00:00 UTC the run for the day that just ended crawls each site of ``sites.yaml``
 for that day's articles, extracts and deduplicates them and publishes the day's partitions::
 
-    plan -> partition[site, date] (mapped: crawl -> extract) -> deduplicate_and_publish
+    plan -> windows -> crawl[site, window] (mapped) -> partition_days
+         -> extract[site, date] (mapped) -> deduplicate_and_publish
          -> announce (Asset event, only when something new was published) and report
 
 - The data interval decides the partition date: the interval ``[D, D+1)`` fills ``date=D``, so
@@ -14,8 +15,11 @@ for that day's articles, extracts and deduplicates them and publishes the day's 
 - Running an interval again leaves complete partitions as they are and completes the others
   (partial ones are crawled again). A site-day whose crawl could not read the site (down,
   refused, blocked) fails its mapped task, which Airflow retries; it is never committed.
-- Each (site, date) is its own mapped task instance with retries and exponential backoff; one
-  failing site does not hold back the others. The publish step runs once per run with every
+- One crawl per site and window (the nightly run is a window of one day; a range is cut into
+  windows of at most ``NEWSARCHIVE_CRAWL_WINDOW_DAYS``): each discovery document is fetched once
+  per window, each capture goes to its day partition. Each crawl and each (site, date)
+  extraction is its own mapped task instance with retries and exponential backoff; one failing
+  site does not hold back the others. The publish step runs once per run with every
   partition that was extracted, serialized across runs by the ``newsarchive_dedup`` pool (one
   slot) and, against runs outside this Airflow, by the archive's dedup lock; ``announce`` emits
   an event of the ``newsarchive_normalized`` Asset when the run published something new. The
@@ -33,7 +37,16 @@ from typing import Any
 from airflow.sdk import CronDataIntervalTimetable, Param, dag
 from newsarchive_alerts import ON_FAILURE
 from newsarchive_config import DEFAULT_ARGS, TAGS
-from newsarchive_steps import announce, deduplicate_and_publish, partition, plan_nightly, report
+from newsarchive_steps import (
+    announce,
+    crawl,
+    crawl_windows,
+    deduplicate_and_publish,
+    extract,
+    partition_days,
+    plan_nightly,
+    report,
+)
 
 PARAMS = {
     "sites": Param(None, type=["null", "array"], items={"type": "string"},
@@ -69,7 +82,8 @@ def newsarchive_nightly() -> None:
     """Crawl, extract, deduplicate and publish one day (or the Params' range) of every site."""
     # XComArgs at definition time: typed Any so that the tasks keep their runtime types
     items: Any = plan_nightly()
-    extracted: Any = partition.expand(item=items)
+    crawled: Any = crawl.expand(unit=crawl_windows(items))
+    extracted: Any = extract.expand(crawl_result=partition_days(crawled))
     published: Any = deduplicate_and_publish(extracted)
     announce(published)
     report(items, published)

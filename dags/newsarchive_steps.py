@@ -4,8 +4,8 @@ Each task exports the archive configuration (:mod:`newsarchive_config`) into its
 builds the library's settings from it once (:func:`library_settings`) and passes them down,
 imports the library lazily (nothing heavy at DAG parse time) and hands archive keys, never data,
 to the next task. Mapped tasks catch nothing: a failure is recorded as an XCom ``failure``
-(site, date, stage, error) for the run report and raised again, so Airflow retries the item on its
-own while the other items go on.
+(site, date, stage, error) for the run report and raised again, so Airflow retries the item (a
+crawl: a site's window) on its own while the other items go on.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import logging
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypeVar
 
-from airflow.sdk import TriggerRule, get_current_context, task, task_group
+from airflow.sdk import TriggerRule, get_current_context, task
 from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 from newsarchive_assets import NORMALIZED_ARCHIVE
 from newsarchive_config import library_environment
@@ -30,8 +30,8 @@ Item = dict[str, Any]
 
 FAILURE_KEY = "failure"
 """XCom key under which a failed mapped task records what failed and why."""
-CRAWL_TASK = "partition.crawl"
-EXTRACT_TASK = "partition.extract"
+CRAWL_TASK = "crawl"
+EXTRACT_TASK = "extract"
 PUBLISH_TASK = "deduplicate_and_publish"
 
 _RUN_KINDS = {"scheduled": "nightly", "backfill": "backfill", "manual": "manual",
@@ -85,17 +85,22 @@ def run_kind(context: Mapping[str, Any], default: str = "nightly") -> str:
     return _RUN_KINDS.get(run_type.lower().split(".")[-1], default)
 
 
-def _failure(item: Mapping[str, Any], stage: str, exc: BaseException, ti: Any) -> Item:
+def _failure(item: Mapping[str, Any], stage: str, exc: BaseException | None, ti: Any) -> Item:
+    error = f"{type(exc).__name__}: {exc}" if exc is not None else str(item.get("error"))
     failure = {"site": item.get("site"), "date": item.get("date"), "stage": stage,
-               "error": f"{type(exc).__name__}: {exc}"[:2000],
-               "try_number": getattr(ti, "try_number", None)}
-    if getattr(exc, "reason", None):  # a failed verdict (SiteDayFailed): discovery_failed, ...
-        failure["reason"] = str(exc.reason)  # type: ignore[attr-defined]
+               "error": error[:2000], "try_number": getattr(ti, "try_number", None)}
+    reason = getattr(exc, "reason", None) if exc is not None else item.get("reason")
+    if reason:  # a failed verdict (SiteDayFailed): discovery_failed, ...
+        failure["reason"] = str(reason)
     return failure
 
 
-def record_failures(items: Iterable[Mapping[str, Any]], stage: str, exc: BaseException) -> None:
-    """Record (site, date, stage, error) of failed items as this task's ``failure`` XCom."""
+def record_failures(items: Iterable[Mapping[str, Any]], stage: str,
+                    exc: BaseException | None = None) -> None:
+    """Record (site, date, stage, error) of failed items as this task's ``failure`` XCom.
+
+    Without ``exc``, each item carries its own ``error`` (and ``reason``).
+    """
     ti = get_current_context()["ti"]
     try:
         ti.xcom_push(key=FAILURE_KEY, value=[_failure(i, stage, exc, ti) for i in items])
@@ -146,11 +151,6 @@ def library_settings() -> Settings:
     return Settings.from_env()
 
 
-def _label(context: Any, item: Mapping[str, Any]) -> None:
-    """Name the mapped task instance ``<site> <date>`` in the UI (``map_index_template``)."""
-    context["partition_label"] = f"{item.get('site')} {item.get('date')}"
-
-
 # -- tasks -------------------------------------------------------------------------------------
 
 @task(task_id="plan")
@@ -185,29 +185,63 @@ def plan_reprocess() -> list[Item]:
     return items
 
 
-@task(map_index_template="{{ partition_label }}")
-def crawl(item: Item) -> Item:
-    """Crawl one site for one day (Scrapy runs in its own process inside the library)."""
-    context = get_current_context()
-    _label(context, item)
-    params = context["params"]
+@task(task_id="windows")
+def crawl_windows(items: list[Item]) -> list[Item]:
+    """The crawls of the run: one per site and window of up to ``crawl_window_days`` days."""
     with library_environment():
         from pipeline.run import tasks
 
-        return guarded("crawl", item, lambda: tasks.crawl(
-            item, str(context["run_id"]), page_cap=params.get("page_cap") or None,
-            force=bool(params.get("force")), settings=library_settings()))
+        return tasks.crawl_units(items, library_settings().crawl_window_days)
 
 
-@task(map_index_template="{{ partition_label }}")
+@task(task_id=CRAWL_TASK, map_index_template="{{ partition_label }}")
+def crawl(unit: Item) -> list[Item]:
+    """Crawl one site for one window in one Scrapy process; one result per day partition.
+
+    A failed crawl records a failure for every day of its window and is raised again (Airflow
+    retries it). A day whose verdict is failed while other days were read is recorded as a
+    failure and left out of the results (not extracted, not committed); the others go on.
+    """
+    context: Any = get_current_context()
+    context["partition_label"] = f"{unit.get('site')} {unit.get('start')}..{unit.get('end')}"
+    params = context["params"]
+    days = [{"site": unit.get("site"), "date": d} for d in unit.get("days") or ()]
+    with library_environment():
+        from pipeline.run import tasks
+
+        try:
+            results = tasks.crawl_window(
+                unit, str(context["run_id"]), page_cap=params.get("page_cap") or None,
+                force=bool(params.get("force")), settings=library_settings())
+        except Exception as exc:
+            record_failures(days, "crawl", exc)
+            fail_fast(exc)
+            raise
+    failed = [r for r in results if r.get("status") == "failed"]
+    if failed:  # days whose verdict is failed, while other days of the window were read
+        record_failures(failed, "crawl")
+    return results
+
+
+@task(task_id="partition_days", trigger_rule=TriggerRule.ALL_DONE)
+def partition_days(crawled: Iterable[list[Item] | None] | None) -> list[Item]:
+    """The day partitions the crawls filled, to extract one by one (failed days left out)."""
+    days = [dict(d) for window in crawled or [] if isinstance(window, list)
+            for d in window if isinstance(d, Mapping) and d.get("status") != "failed"]
+    log.info("%d day partitions to extract", len(days))
+    return days
+
+
+@task(task_id=EXTRACT_TASK, map_index_template="{{ partition_label }}")
 def extract(crawl_result: Item) -> Item:
     """Extract the articles of one partition's WARCs and stage them for the dedup step.
 
     Works the same for a crawl result and for a :func:`plan_reprocess` item: the library reads
     every raw WARC of the partition either way.
     """
-    context = get_current_context()
-    _label(context, crawl_result)
+    context: Any = get_current_context()
+    # the mapped instance's name in the UI (map_index_template)
+    context["partition_label"] = f"{crawl_result.get('site')} {crawl_result.get('date')}"
     with library_environment():
         from pipeline.run import tasks
 
@@ -217,23 +251,17 @@ def extract(crawl_result: Item) -> Item:
             crawl_result, run_id, settings=library_settings()))
 
 
-@task_group(group_id="partition")
-def partition(item: Item) -> Any:
-    """Crawl then extract one (site, date): mapped, each item fails or succeeds on its own."""
-    crawled: Any = crawl(item)  # an XComArg at definition time
-    return extract(crawled)
-
-
 @task(task_id=PUBLISH_TASK, pool=DEDUP_POOL, trigger_rule=TriggerRule.ALL_DONE)
 def deduplicate_and_publish(
         extract_results: Iterable[Item | None] | Item | None) -> list[Item]:
     """The run's one global step: dedup decisions over all staged records, then publish.
 
     Runs with whatever extracted successfully (trigger rule ``all_done``): a site-day whose crawl
-    failed (its mapped task failed, its extract upstream-failed) is simply not among them, so the
-    other sites are still committed. Skipped when nothing was extracted. Serialized across runs by
-    the one-slot pool :data:`pipeline.config.settings.DEDUP_POOL` (and, in the library, by the
-    archive's dedup lock, which runs outside Airflow honour too). :func:`announce` emits the
+    failed (its window's mapped crawl failed, or its day's verdict was failed) is simply not
+    among them, so the other sites and days are still committed. Skipped when nothing was
+    extracted. Serialized across runs by the one-slot pool
+    :data:`pipeline.config.settings.DEDUP_POOL` (and, in the library, by the archive's dedup
+    lock, which runs outside Airflow honour too). :func:`announce` emits the
     Asset event.
     """
     context = get_current_context()

@@ -59,11 +59,21 @@ class DateValue:
         source: Where it came from, e.g. ``jsonld``, ``meta:article:published_time``,
             ``discovery:news_sitemap``, ``url``, ``htmldate``.
         has_time: Whether the source gave a time of day (not just a date).
+        has_offset: Whether the source stated its offset (else ``value`` is read as UTC and
+            the page's own wall-clock time is ``value`` without its ``tzinfo``).
     """
 
     value: dt.datetime
     source: str
     has_time: bool = True
+    has_offset: bool = True
+
+    @property
+    def local_iso(self) -> str:
+        """The moment as the page states it: ISO 8601 with its offset, none when it gave none."""
+        if not self.has_time:
+            return self.value.date().isoformat()
+        return (self.value if self.has_offset else self.value.replace(tzinfo=None)).isoformat()
 
     @property
     def utc(self) -> dt.datetime:
@@ -161,7 +171,18 @@ def date_value(text: str | None, source: str, fetched_at: dt.datetime | None) ->
     parsed = parse_date(text)
     if parsed is None or not plausible(parsed[0], fetched_at):
         return None
-    return DateValue(parsed[0], source, parsed[1])
+    return DateValue(parsed[0], source, parsed[1], states_offset(text or ""))
+
+
+_OFFSET = re.compile(r"(?:\d[zZ]|[+-]\d{2}:?\d{2}|\b[A-Z]{1,5}T\b|\b[A-Z]{3,4}\b)\s*\)?\s*$")
+
+
+def states_offset(text: str) -> bool:
+    """Whether a date-time string names its offset (``Z``, ``+02:00``, ``+0200``, ``CEST``)."""
+    text = text.strip()
+    if not re.search(r"\d{1,2}:\d{2}", text):
+        return False
+    return bool(_OFFSET.search(text)) or bool(re.search(r"\b(?:GMT|UTC)[+-]?", text))
 
 
 def parse_day(text: str) -> dt.date:

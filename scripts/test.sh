@@ -2,7 +2,9 @@
 # test.sh - set up everything the tests need and run them: lint, types, the test suite.
 #
 # Creates .venv and installs the project under constraints.txt (scripts/bootstrap.sh), installs
-# the Debian packages of the real S3 server (Ceph RGW) and the compose checker, and pywb (the
+# Chromium (the headless browser tests/test_report_html.py looks at the --html pages with),
+# the Debian packages of the real S3 server (Ceph RGW), of the scale-out test (Redis, PostgreSQL:
+# tests/test_scaleout_celery.py starts its own on loopback) and the compose checker, and pywb (the
 # replay tool the WARC files are checked with, in .venv-pywb), then runs ruff, mypy, the import
 # contracts (import-linter) and pytest. The S3 server is started by the tests themselves
 # (benchmarks/support/s3server.py).
@@ -10,7 +12,7 @@
 set -Eeuo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES="ceph-mon ceph-osd radosgw uuid-runtime openssl docker-compose" WITH_PYWB=1 \
+APT_PACKAGES="ceph-mon ceph-osd radosgw uuid-runtime openssl docker-compose redis-server postgresql chromium" WITH_PYWB=1 \
     bash scripts/bootstrap.sh
 
 export PATH="$PWD/.venv/bin:$PATH"

@@ -90,10 +90,25 @@ DOWNLOADER_MIDDLEWARES = {
     # sees every response first, with the body still as received
     "spiders.middlewares.raw_capture.RawCaptureMiddleware": 950,
 }
+SPIDER_MIDDLEWARES = {
+    "spiders.middlewares.revisits.RevisitMiddleware": 800,
+}
+REVISIT_DAYS = _PIPELINE.revisit_days
+"""Days before a nightly window whose articles are re-fetched conditionally (0: off)."""
+REVISIT_MAX_PER_SITE = _PIPELINE.revisit_max_per_site
+"""Revisit requests per crawl at most (newest articles first)."""
 EXTENSIONS = {
     "spiders.extensions.warc_capture.WarcCaptureExtension": 500,
     "spiders.extensions.crawl_report.CrawlReportExtension": 510,
+    "spiders.extensions.progress.CrawlProgressExtension": 520,
+    "spiders.extensions.parent_watch.ParentWatchExtension": 530,
 }
+PARENT_WATCH_ENABLED = True
+"""Stop the crawl when the process that launched it dies (a killed Airflow task, say)."""
+PARENT_WATCH_INTERVAL = 1.0
+"""Seconds between two checks of the parent process."""
+PROGRESS_INTERVAL = 5.0
+"""Seconds between two progress lines of the crawl (pages, articles, errors, rate); 0: none."""
 
 # --- raw capture and reports -------------------------------------------------------------------
 WARC_CAPTURE_ENABLED = True

@@ -64,6 +64,8 @@ class CrawlResult:
     report: dict[str, Any]
     archive: Path
     output: str
+    reports: dict[str, dict[str, Any]] | None = None
+    """Each day partition's own report (a window crawl writes one per day)."""
 
     def article_paths(self) -> set[str]:
         return {"/" + url.split("/", 3)[3] for url in self.report["articles"]}
@@ -115,6 +117,33 @@ def crawl(demo: Demo, archive: Path, site: str, start: dt.date, end: dt.date | N
     full_env.update(env or {})
     proc = subprocess.run(cmd, cwd=ROOT, env=full_env, capture_output=True, text=True,
                           timeout=timeout, check=False)
-    reports = list(archive.glob(f"staging/{run_id}/crawl/*.json"))
-    report = json.loads(reports[0].read_text()) if reports else {}
-    return CrawlResult(proc.returncode, report, archive, proc.stdout + proc.stderr)
+    found = {}
+    for path in sorted(archive.glob(f"staging/{run_id}/crawl/*.json")):
+        doc = json.loads(path.read_text())
+        found[doc["partition"]] = doc
+    return CrawlResult(proc.returncode, merged_report(found), archive, proc.stdout + proc.stderr,
+                       found)
+
+
+def merged_report(reports: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """The window's view of its day reports: the last day's, with the per-day parts summed.
+
+    Discovery evidence (sources, discovery pages, caps) is shared by every day's report; the
+    articles, their links by source and their fetch outcomes are each day's own.
+    """
+    if not reports:
+        return {}
+    days = [reports[d] for d in sorted(reports)]
+    merged = dict(days[-1])
+    merged["articles"] = sorted({a for r in days for a in r["articles"]})
+    merged["warc_keys"] = [k for r in days for k in r["warc_keys"]]
+    merged["discovered"] = sum(r["discovered"] for r in days)
+    for field in ("discovered_by_source", "article_fetches"):
+        total: dict[str, int] = {}
+        for r in days:
+            for name, value in r[field].items():
+                total[name] = total.get(name, 0) + value
+        merged[field] = total
+    merged["fetched"] = {**merged["fetched"],
+                         "articles": sum(r["fetched"]["articles"] for r in days)}
+    return merged

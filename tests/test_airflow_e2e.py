@@ -160,7 +160,7 @@ def test_nightly_run_archives_every_demo_site(nightly: tuple[AirflowHome, LocalS
     states = home.task_states(NIGHTLY, run["run_id"])
     assert states[("deduplicate_and_publish", -1)] == "success"
     assert states[("announce", -1)] == "success"  # something new: the Asset event fires
-    assert sorted(i for (t, i) in states if t == "partition.crawl") == [0, 1, 2]
+    assert sorted(i for (t, i) in states if t == "crawl") == [0, 1, 2]  # a crawl per site
     assert {p["coverage"] for p in report["partitions"]} == {"complete"}
     assert_consistent(store)
 
@@ -182,14 +182,21 @@ def test_same_interval_twice_leaves_the_archive_as_it_was(
 
 
 def test_manual_run_with_params(e2e: E2E) -> None:
+    """A three-day range is one crawl (one mapped crawl task), then one extraction per day."""
     archive = e2e.root / "params-archive"
     home = e2e.home("params", str(archive))
-    day = TODAY - dt.timedelta(days=3)
-    home.dags_test(NIGHTLY, TODAY, conf={"sites": ["metro-wire"], "start": day.isoformat(),
-                                         "end": day.isoformat(), "page_cap": 50})
+    first, day = TODAY - dt.timedelta(days=5), TODAY - dt.timedelta(days=3)
+    home.dags_test(NIGHTLY, TODAY, conf={"sites": ["metro-wire"], "start": first.isoformat(),
+                                         "end": day.isoformat(), "page_cap": 200})
     store = LocalStore(archive)
-    assert partitions(store) == {("metro-wire", day.isoformat())}
-    assert articles(store, day)
+    days = [(first + dt.timedelta(days=n)).isoformat() for n in range(3)]
+    assert partitions(store) == {("metro-wire", d) for d in days}
+    for d in days:
+        assert articles(store, dt.date.fromisoformat(d))
+    run = home.dag_runs(NIGHTLY)[-1]
+    states = home.task_states(NIGHTLY, run["run_id"])
+    assert sorted(i for (t, i) in states if t == "crawl") == [0]
+    assert sorted(i for (t, i) in states if t == "extract") == [0, 1, 2]
 
 
 def test_interrupted_partition_is_completed_by_a_rerun(e2e: E2E) -> None:
@@ -238,7 +245,7 @@ def test_failing_site_does_not_fail_the_others(e2e: E2E) -> None:
     run = home.dag_runs(NIGHTLY)[-1]
     assert run["state"] == "failed"
     states = home.task_states(NIGHTLY, run["run_id"])
-    assert sorted(s for (t, _), s in states.items() if t == "partition.crawl") == \
+    assert sorted(s for (t, _), s in states.items() if t == "crawl") == \
         ["failed", "success", "success", "success"]
     for part in report["partitions"]:
         if part["site"] in SITES:

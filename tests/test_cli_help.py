@@ -41,8 +41,8 @@ def all_parsers() -> Iterator[tuple[str, argparse.ArgumentParser]]:
 
 def test_every_command_help_has_runnable_looking_examples() -> None:
     found = dict(all_parsers())
-    assert {"read", "crawl", "run", "reprocess", "report", "sites check", "demo",
-            "demo-sites serve", "extract", "config"} <= set(found)
+    assert {"read", "crawl", "run", "reprocess", "report", "status", "sites", "sites check",
+            "demo", "demo-sites", "demo-sites serve", "extract", "config"} <= set(found)
     for name, parser in found.items():
         text = parser.format_help()
         assert "\nexamples:\n" in text, f"newsarchive {name} -h has no examples"
@@ -75,6 +75,40 @@ def test_crawl_date_errors_name_the_value(capsys: pytest.CaptureFixture[str]) ->
     with pytest.raises(SystemExit):
         main(["crawl", "--site", "metro-wire", "--start", "2024-03-02", "--end", "2024-03-01"])
     assert "--until 2024-03-01 is before --since 2024-03-02" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("argv", "named"), [
+    (["status", "--since", "2024-13-01"], "argument --since: '2024-13-01' is not a date"),
+    (["read", "--since", "2024-03-01", "--until", "soon"], "argument --until: 'soon'"),
+    (["run", "--since", "2024-03-01", "--page-cap", "0"], "argument --page-cap: 0 is below 1"),
+    (["run", "--since", "2024-03-01", "--page-cap", "ten"], "--page-cap: 'ten' is not a whole"),
+    (["run", "--since", "2024-03-01", "--site", "nosite"], "--site nosite: unknown site"),
+    (["demo", "--articles-per-day", "-3"], "argument --articles-per-day: -3 is below 1"),
+    (["demo", "--sample", "many"], "argument --sample: 'many' is not a whole number"),
+    (["demo", "--timeout", "0"], "argument --timeout: 0 is not more than 0 seconds"),
+])
+def test_usage_errors_name_the_bad_value(argv: list[str], named: str,
+                                         capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    assert exc.value.code == 2
+    assert named in capsys.readouterr().err
+
+
+def test_runtime_errors_name_the_bad_value(tmp_path: Path,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    from pipeline.archive.runreport import build_report, write_report
+    from pipeline.archive.store import LocalStore
+
+    write_report(LocalStore(tmp_path / "archive"), build_report("r1", [], []))
+    archive = ["--archive", str(tmp_path / "archive")]
+    assert main(["report", "nosuch", *archive]) == 1
+    assert "no run report 'nosuch' in " in capsys.readouterr().err
+    page = tmp_path / "missing-dir" / "r.html"
+    assert main(["report", "r1", "--html", str(page), *archive]) == 1
+    assert f"--html {page}: cannot write the page" in capsys.readouterr().err
+    assert main(["report", *archive[:1], str(tmp_path / "empty")]) == 1
+    assert "no run reports yet" in capsys.readouterr().err
 
 
 def airflow(home: Path, *args: str) -> str:

@@ -60,3 +60,26 @@ def test_run_with_bad_input_is_a_clear_error(tmp_path: Path,
         main(["run", "--since", str(DAY), "--until", str(DAY - dt.timedelta(days=1))])
     assert "before --since" in capsys.readouterr().err
     assert not archive.exists()  # nothing written for bad input
+
+
+@pytest.mark.usefixtures("env")
+def test_run_crawls_each_site_once_per_window(demo: Demo, tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    """Three days in windows of two: two crawl processes, the feed read once by each."""
+    monkeypatch.setenv("NEWSARCHIVE_CRAWL_WINDOW_DAYS", "2")
+    archive = tmp_path / "archive"
+    first = DAY - dt.timedelta(days=2)
+    before = {p: demo.server.hits[("metro-wire", p)] for p in ("/robots.txt", "/feed.xml")}
+    assert main(["run", "--since", str(first), "--until", str(DAY), "--site", "metro-wire",
+                 "--sites-file", str(demo.sites_file), "--archive", str(archive),
+                 "--run-id", "w1"]) == 0
+    assert "published 3" in capsys.readouterr().out
+    # Scrapy reads robots.txt once per crawl process; the feed's first page once per crawl
+    assert {p: demo.server.hits[("metro-wire", p)] - n for p, n in before.items()} == {
+        "/robots.txt": 2, "/feed.xml": 2}
+    for n in range(3):
+        day = first + dt.timedelta(days=n)
+        rows = list(iter_articles(LocalStore(archive), day, day))
+        assert {r.url.split("/", 3)[3] for r in rows} == {
+            a.path.lstrip("/") for a in demo.world.expected("metro-wire", day, day)}, day

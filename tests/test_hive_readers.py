@@ -41,7 +41,7 @@ FIRST, LAST = TODAY - dt.timedelta(days=2), TODAY - dt.timedelta(days=1)
 
 def v1_file(records: list[ArticleRecord], site: str) -> bytes:
     """A Parquet file as schema version 1 wrote it: ``site`` in the file, version 1 metadata."""
-    table = records_to_table(records)
+    table = records_to_table(records).drop_columns(["previous_version_date"])  # came with v3
     table = table.set_column(0, "schema_version", pa.array([1] * len(records), pa.int16()))
     table = table.add_column(5, pa.field("site", pa.string(), nullable=False),
                              pa.array([site] * len(records), pa.string()))
@@ -124,13 +124,14 @@ def test_pandas_pyarrow_duckdb_read_the_archive_in_one_line(archive: LocalStore)
 
 def test_the_file_leaves_site_and_date_to_the_path(archive: LocalStore) -> None:
     manifest = read_manifest(archive, SITES[0], FIRST)
-    assert manifest is not None and manifest.schema_version == SCHEMA_VERSION == 2
+    assert manifest is not None and manifest.schema_version == SCHEMA_VERSION == 4
     path = archive.root / manifest.normalized[0].key
     schema = pq.read_schema(path)
     assert "site" not in schema.names and "date" not in schema.names
-    assert schema.metadata[b"newsarchive.schema_version"] == b"2"
+    assert schema.metadata[b"newsarchive.schema_version"] == b"4"
+    assert "previous_version_date" in schema.names
     records = read_records(path.read_bytes(), str(path), site=SITES[0], date=FIRST)
-    assert {(r.site, r.date, r.schema_version) for r in records} == {(SITES[0], FIRST, 2)}
+    assert {(r.site, r.date, r.schema_version) for r in records} == {(SITES[0], FIRST, 4)}
 
 
 def test_version_1_partitions_are_read_and_reprocess_rebuilds_them(
@@ -156,9 +157,9 @@ def test_version_1_partitions_are_read_and_reprocess_rebuilds_them(
     for site in SITES:
         for day in (FIRST, LAST):
             manifest = read_manifest(archive, site, day)
-            assert manifest is not None and manifest.schema_version == 2
+            assert manifest is not None and manifest.schema_version == SCHEMA_VERSION
     rebuilt = list(iter_articles(archive, FIRST, LAST))
-    assert {r.schema_version for r in rebuilt} == {2}
+    assert {r.schema_version for r in rebuilt} == {SCHEMA_VERSION}
     assert rows(rebuilt) == before
     assert len(pd.read_parquet(archive.root / "normalized")) == sum(
         expected_counts(archive).values())
@@ -166,10 +167,10 @@ def test_version_1_partitions_are_read_and_reprocess_rebuilds_them(
 
 def test_unknown_schema_versions_are_refused_by_name(tmp_path: Path) -> None:
     table = records_to_table([make_record(1)]).replace_schema_metadata(
-        {b"newsarchive.schema_version": b"3"})
+        {b"newsarchive.schema_version": b"99"})
     path = tmp_path / "future.parquet"
     pq.write_table(table, path)
-    with pytest.raises(CorruptObject, match=r"future.parquet: schema_version 3 .*upgrade"):
+    with pytest.raises(CorruptObject, match=r"future.parquet: schema_version 99 .*upgrade"):
         read_records(path.read_bytes(), str(path), site="a", date=dt.date(2024, 3, 1))
     data = write_records([make_record(1)])
     assert json.loads(json.dumps([r.site for r in read_records(

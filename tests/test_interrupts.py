@@ -3,8 +3,9 @@
 A slow loopback site (every article answers after a delay) keeps the crawl busy; a real signal
 goes to the real ``newsarchive`` process once it is fetching. It must exit 130 (SIGINT) or 143
 (SIGTERM) by itself within the issue's 20 s, its crawl process must stop fetching, and nothing
-may be published for the interrupted day. The test kills nothing: a process that outlives the
-bound fails the test through ``subprocess``'s own timeout.
+may be published for the interrupted day; the run report (``runs/<run id>.json``) is still
+written, the day in it ``interrupted`` and the run not ``ok``. The test kills nothing: a
+process that outlives the bound fails the test through ``subprocess``'s own timeout.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ from pathlib import Path
 
 import pytest
 
+from pipeline.archive.runreport import read_report
+from pipeline.archive.store import LocalStore
 from tests.builders import serving
 from tests.demo_fixtures import FAST, ROOT
 
@@ -122,5 +125,12 @@ def test_signal_stops_the_command_and_publishes_nothing(
     assert len(served) == fetched, "the crawl process went on fetching after the exit"
     assert fetched < ARTICLES
     assert not list((archive / "manifests").glob("**/*.json")), "an interrupted day was published"
+    if command == "run":  # the run report still says what happened, and nothing is complete
+        report = read_report(LocalStore(archive), "interrupted")
+        assert report["ok"] is False
+        assert report["partitions_by_status"] == {"interrupted": 1}
+        [part] = report["partitions"]
+        assert (part["site"], part["date"], part["status"]) == ("slow", str(DAY), "interrupted")
+        assert f"interrupted ({sig.name}) before it was committed" in part["error"]
     print(f"{command} {sig.name}: exit {proc.returncode} after {took:.1f} s, "
           f"{fetched}/{ARTICLES} articles requested")

@@ -153,3 +153,44 @@ def test_bad_plans_are_clear(tmp_path: Path, demo: Demo) -> None:
     broken.write_text("sites:\n  - id: Bad Id\n    base_url: nope\n")
     with pytest.raises(Exception, match=r"no valid site to crawl: .*Bad Id"):
         tasks.plan(str(DAY), str(DAY), None, str(broken))
+
+
+def test_window_crawl_fills_each_day_and_skips_complete_days(
+        store: ArchiveStore, demo: Demo, pipeline_settings: Settings) -> None:
+    """One crawl for three days: the complete middle day is left alone, the others committed."""
+    site = "metro-wire"
+    days = [DAY - dt.timedelta(days=n) for n in (4, 3, 2)]
+    middle = days[1]
+    item = {"site": site, "date": middle.isoformat()}
+    first = tasks.extract(tasks.crawl(item, "w-1", settings=pipeline_settings), "w-1",
+                          settings=pipeline_settings)
+    tasks.deduplicate_and_publish([first], "w-1", settings=pipeline_settings)
+    raw_before = snapshot(store, f"raw/site={site}/date={middle.isoformat()}/")
+    assert raw_before
+    items = tasks.plan(str(days[0]), str(days[-1]), [site], pipeline_settings.sites_file)
+    units = tasks.crawl_units(items, pipeline_settings.crawl_window_days)
+    assert units == [{"site": site, "start": str(days[0]), "end": str(days[-1]),
+                      "days": [str(d) for d in days]}]
+    hits_before = dict(demo.server.hits)
+    crawled = tasks.crawl_window(units[0], "w-2", settings=pipeline_settings)
+    feed_pages = {p: n - hits_before.get((s, p), 0) for (s, p), n in demo.server.hits.items()
+                  if s == site and p.startswith("/feed.xml")}
+    assert feed_pages and all(n <= 1 for n in feed_pages.values()), feed_pages  # once each
+    assert [(r["date"], r["status"]) for r in crawled] == [
+        (str(days[0]), "crawled"), (str(middle), "complete"), (str(days[2]), "crawled")]
+    # the complete day's articles were not fetched again, nor its raw partition touched
+    assert snapshot(store, f"raw/site={site}/date={middle.isoformat()}/") == raw_before
+    assert crawled[0]["stats"]["skipped"].get("day_complete", 0) == len(
+        demo.world.expected(site, middle, middle))
+    extracted = [tasks.extract(r, "w-2", settings=pipeline_settings) for r in crawled]
+    published = tasks.deduplicate_and_publish(extracted, "w-2", settings=pipeline_settings)
+    assert {(p["date"], p["status"]) for p in published} == {
+        (str(days[0]), "published"), (str(middle), "complete"), (str(days[2]), "published")}
+    for day in days:
+        rows = list(iter_articles(store, day, day, include_duplicates=True))
+        want = {f"{demo.server.base_urls[site]}{a.path}"
+                for a in demo.world.expected(site, day, day)}
+        assert {r.url for r in rows if r.site == site} == want and want, day
+    for result in crawled:
+        if result["status"] == "crawled":
+            assert result["verdict"]["coverage"] == "complete", result["verdict"]

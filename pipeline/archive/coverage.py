@@ -41,6 +41,8 @@ class DayCoverage:
         unique: Rows that are no duplicate; ``None`` when not committed or not recorded.
         notes: The manifest's coverage notes (why partial), or why a manifest is corrupt.
         run_id: The run that committed the partition.
+        anomaly: Why a complete day looks too small next to the site's recent days (set by
+            the caller: :func:`pipeline.run.anomaly.check`), else ``None``.
     """
 
     site: str
@@ -50,12 +52,13 @@ class DayCoverage:
     unique: int | None = None
     notes: tuple[str, ...] = ()
     run_id: str | None = None
+    anomaly: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The JSON form (``newsarchive status --json``)."""
         return {"site": self.site, "date": self.date.isoformat(), "state": self.state,
                 "articles": self.articles, "unique": self.unique, "notes": list(self.notes),
-                "run_id": self.run_id}
+                "run_id": self.run_id, "anomaly": self.anomaly}
 
 
 def archived_days(store: ArchiveStore, sites: Iterable[str] | None = None,
@@ -126,4 +129,5 @@ def coverage_totals(rows: Iterable[DayCoverage]) -> dict[str, Any]:
     return {"site_days": len(listed),
             "by_state": {s: states[s] for s in STATES if states[s]},
             "articles": sum(r.articles or 0 for r in listed),
+            "anomalies": sum(1 for r in listed if r.anomaly),
             "unique": sum(r.unique or 0 for r in listed)}

@@ -2,7 +2,8 @@
 
 The crawl process (:mod:`spiders.extensions.crawl_report`) writes it to
 ``staging/<run id>/crawl/<site>-<partition>.json``
-(:func:`pipeline.archive.layout.crawl_report_key`); the crawl step
+(:func:`pipeline.archive.layout.crawl_report_key`), one per day partition of the crawl's window
+(each with that day's articles and the window's shared discovery evidence); the crawl step
 (:mod:`pipeline.run.crawl_step`) reads it back and passes its JSON form on through XCom, and the
 extraction step records its counts in the partition manifest. Example (shortened)::
 

@@ -8,6 +8,7 @@ Every stage builds and reads keys here and nowhere else, so the layout is writte
     index/fingerprints/date=<YYYY-MM-DD>/site=<site>.parquet        fingerprint_index_key
     index/payloads/site=<site>/<YYYY-MM-DD>.json                    payload_index_key
     locks/<name>/<generation:012d>.<json|renewed|released>          lock_key
+    locks/hosts/<host>/<generation:012d>.<json|renewed|released>    host_lease_key
     runs/<safe run id>.json                                         run_report_key
     staging/<safe run id>/crawl/<site>-<YYYY-MM-DD>.json            crawl_report_key
     staging/<safe run id>/extracted/site=<site>/date=<YYYY-MM-DD>.<parquet|json>   staged_key
@@ -159,6 +160,27 @@ def lock_listing(name: str) -> str:
 def lock_key(name: str, generation: int, suffix: str = "json") -> str:
     """Key of one state of a lock generation: ``json`` (taken), ``renewed`` or ``released``."""
     return f"{lock_listing(name)}{generation:012d}.{suffix}"
+
+
+def host_lease_name(host: str) -> str:
+    """Lock name of the crawl lease of one host (``hosts/<host>``), see :func:`lock_listing`.
+
+    Args:
+        host: A host name or IP address (lowercased; a port is not part of it, as Scrapy's
+            per-domain slots ignore ports).
+
+    Raises:
+        ConfigError: ``host`` cannot be one key segment.
+    """
+    host = host.lower()
+    if not re.fullmatch(r"[a-z0-9][a-z0-9_.-]{0,252}|\[?[0-9a-f:.]{2,45}\]?", host):
+        raise ConfigError(f"invalid host name {host!r} for a crawl lease")
+    return f"hosts/{host.strip('[]').replace(':', '_')}"
+
+
+def host_lease_key(host: str, generation: int, suffix: str = "json") -> str:
+    """Key of one state of a host lease generation (see :func:`lock_key`)."""
+    return lock_key(host_lease_name(host), generation, suffix)
 
 
 def parse_lock_key(key: str) -> tuple[int, str] | None:

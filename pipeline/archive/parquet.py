@@ -16,13 +16,14 @@ from collections.abc import Iterable
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from pipeline.errors import CorruptObject
 from pipeline.archive.schema import (
     ARTICLE_SCHEMA,
+    LOCAL_TIME_COLUMNS,
     READABLE_SCHEMA_VERSIONS,
     SCHEMA_VERSION,
     ArticleRecord,
 )
+from pipeline.errors import CorruptObject
 
 _VERSION_KEY = b"newsarchive.schema_version"
 
@@ -75,6 +76,10 @@ def read_table(data: bytes, where: str = "parquet") -> pa.Table:
             f"{where}: schema_version {version} is not one this reader knows "
             f"({', '.join(map(str, READABLE_SCHEMA_VERSIONS))}); upgrade newsarchive")
     missing = set(ARTICLE_SCHEMA.names) - set(table.column_names)
+    if version is not None and version < 3:  # the column came with version 3: read as null
+        missing.discard("previous_version_date")
+    if version is not None and version < 4:  # the publisher's own time came with version 4
+        missing.difference_update(LOCAL_TIME_COLUMNS)
     if missing:
         raise CorruptObject(f"{where}: missing columns {sorted(missing)}")
     return table

@@ -55,7 +55,9 @@ def client_config(settings: S3Options) -> botocore.config.Config:
     """
     return botocore.config.Config(
         s3={"addressing_style": settings.s3_addressing_style},
-        retries={"max_attempts": settings.s3_max_attempts, "mode": "adaptive"},
+        # total_max_attempts counts the first request too (botocore's max_attempts counts
+        # only retries), so the setting means what its name says
+        retries={"total_max_attempts": settings.s3_max_attempts, "mode": "adaptive"},
         connect_timeout=settings.s3_connect_timeout,
         read_timeout=settings.s3_read_timeout,
         request_checksum_calculation="when_required",

@@ -19,10 +19,17 @@ from typing import Any
 
 import pyarrow as pa
 
-SCHEMA_VERSION = 2
-"""Version 2 (this one) leaves ``site`` to the path; version 1 also stored it in the file."""
+SCHEMA_VERSION = 4
+"""Version 4 (this one) adds the publisher's own time: ``published_at_local``,
+``published_date``, ``modified_at_local``, ``modified_date``; version 3 added
+``previous_version_date``; version 2 left ``site`` to the path; version 1 also stored it in the
+file."""
 
-READABLE_SCHEMA_VERSIONS = (1, 2)
+LOCAL_TIME_COLUMNS = ("published_at_local", "published_date", "modified_at_local",
+                      "modified_date")
+"""Columns that came with version 4 (read as null from older files)."""
+
+READABLE_SCHEMA_VERSIONS = (1, 2, 3, 4)
 """The versions :mod:`pipeline.archive.parquet` reads (older partitions stay readable)."""
 
 PARTITION_COLUMNS = ("site", "date")
@@ -58,10 +65,16 @@ class RawPointer:
 
 @dataclass(frozen=True)
 class ArticleRecord:
-    """One normalized article row (schema version 2).
+    """One normalized article row (schema version 4).
 
     ``site`` and ``date`` are the partition's keys: ``date`` is the partition day (the run's
     logical date), ``None`` until the record is placed in or read from a partition.
+    ``previous_version_date`` is, for ``version`` > 1, the partition holding the row with
+    ``version`` - 1 of the same ``article_id`` (``None`` for a first version).
+    ``published_at`` is the UTC instant; ``published_at_local`` the same moment as the page
+    states it (ISO 8601 with the page's offset; without one when the page gave none; a bare
+    ``YYYY-MM-DD`` when it gave no time of day) and ``published_date`` the publisher's calendar
+    day; likewise for ``modified_*``.
     """
 
     article_id: str
@@ -82,6 +95,10 @@ class ArticleRecord:
     published_source: str | None = None
     modified_at: dt.datetime | None = None
     modified_source: str | None = None
+    published_at_local: str | None = None
+    published_date: dt.date | None = None
+    modified_at_local: str | None = None
+    modified_date: dt.date | None = None
     language: str | None = None
     description: str | None = None
     tags: tuple[str, ...] = ()
@@ -90,6 +107,7 @@ class ArticleRecord:
     duplicate_of: str | None = None
     duplicate_kind: str = "none"
     version: int = 1
+    previous_version_date: dt.date | None = None
     date: dt.date | None = None
     schema_version: int = field(default=SCHEMA_VERSION)
 
@@ -130,6 +148,7 @@ ARTICLE_SCHEMA = pa.schema(
         pa.field("schema_version", pa.int16(), nullable=False),
         pa.field("article_id", pa.string(), nullable=False),
         pa.field("version", pa.int32(), nullable=False),
+        pa.field("previous_version_date", pa.date32()),
         pa.field("url", pa.string(), nullable=False),
         pa.field("canonical_url", pa.string(), nullable=False),
         pa.field("title", pa.string()),
@@ -138,6 +157,10 @@ ARTICLE_SCHEMA = pa.schema(
         pa.field("published_source", pa.string()),
         pa.field("modified_at", _TS),
         pa.field("modified_source", pa.string()),
+        pa.field("published_at_local", pa.string()),
+        pa.field("published_date", pa.date32()),
+        pa.field("modified_at_local", pa.string()),
+        pa.field("modified_date", pa.date32()),
         pa.field("language", pa.string()),
         pa.field("description", pa.string()),
         pa.field("tags", pa.list_(pa.string()), nullable=False),

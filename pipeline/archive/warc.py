@@ -3,7 +3,9 @@
 The crawl writes each HTTP exchange with :class:`WarcWriter`: a ``request`` and a ``response``
 record (bytes as received on the wire, Content-Encoding kept), plus an optional ``metadata``
 record with the discovery evidence. A payload archived before becomes a ``revisit`` record
-(profile identical-payload-digest). Each record is its own gzip member, so one ranged read
+(profile identical-payload-digest), and a ``304 Not Modified`` answer to a conditional re-fetch
+of an archived article (:attr:`Exchange.refers_to`) a ``revisit`` record with profile
+server-not-modified. Each record is its own gzip member, so one ranged read
 fetches it again; files roll over at a size limit and are uploaded as they close.
 
 Extraction reads responses back with :func:`pipeline.archive.warc_reader.iter_captures`.
@@ -28,6 +30,7 @@ from http import HTTPStatus
 from typing import BinaryIO
 from urllib.parse import urlsplit
 
+from warcio.recordloader import ArcWarcRecord
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
@@ -41,10 +44,23 @@ log = logging.getLogger(__name__)
 
 WARC_VERSION = "WARC/1.1"
 SOFTWARE = f"newsarchive/{__version__}"
+PROFILE_IDENTICAL_PAYLOAD = "http://netpreserve.org/warc/1.1/revisit/identical-payload-digest"
+PROFILE_NOT_MODIFIED = "http://netpreserve.org/warc/1.1/revisit/server-not-modified"
 
 # headers that describe the transport, not the payload: Scrapy hands us the de-chunked body, so
 # keeping "Transfer-Encoding: chunked" would make readers try to de-chunk it again
 _TRANSPORT_HEADERS = {"transfer-encoding"}
+
+
+@dataclass(frozen=True)
+class RefersTo:
+    """The archived response a conditional re-fetch revisits (the ``WARC-Refers-To-*`` fields)."""
+
+    uri: str
+    date: str
+    """Its WARC-Date."""
+    record_id: str = ""
+    """Its WARC-Record-ID (``<urn:uuid:...>``), when known."""
 
 
 @dataclass(frozen=True)
@@ -64,6 +80,9 @@ class Exchange:
     ip_address: str | None = None
     metadata: CaptureMetadata | None = None
     """What the crawl knows about the exchange, written as a ``metadata`` record."""
+    refers_to: RefersTo | None = None
+    """For a conditional re-fetch: the archived response it revisits. A ``304`` answer is then
+    written as a ``revisit`` record (profile server-not-modified)."""
 
 
 def payload_digest(body: bytes) -> str:
@@ -230,7 +249,10 @@ class WarcWriter:
                                         protocol=exchange.protocol)
         earlier = self.known_payloads.get(digest) or self.payload_digests.get(digest)
         rec_headers = {**common, "WARC-Record-ID": response_id}
-        if earlier and exchange.body:
+        if exchange.status == HTTPStatus.NOT_MODIFIED and exchange.refers_to is not None:
+            record = self._not_modified(writer, exchange, http_headers, rec_headers)
+            self.stats["revisit_not_modified"] += 1
+        elif earlier and exchange.body:
             record = writer.create_revisit_record(
                 exchange.url, digest, earlier[0], earlier[1], http_headers=http_headers,
                 warc_headers_dict=rec_headers)
@@ -270,6 +292,20 @@ class WarcWriter:
         if self._file.tell() >= self.max_bytes:
             self._finish_file()
         return pointer
+
+
+    @staticmethod
+    def _not_modified(writer: WARCWriter, exchange: Exchange, http_headers: StatusAndHeaders,
+                      rec_headers: dict[str, str]) -> ArcWarcRecord:
+        """A ``revisit`` record (server-not-modified) for a 304 to a conditional re-fetch."""
+        assert exchange.refers_to is not None
+        fields = {**rec_headers, "WARC-Profile": PROFILE_NOT_MODIFIED,
+                  "WARC-Refers-To-Target-URI": exchange.refers_to.uri,
+                  "WARC-Refers-To-Date": exchange.refers_to.date}
+        if exchange.refers_to.record_id:
+            fields["WARC-Refers-To"] = exchange.refers_to.record_id
+        return writer.create_warc_record(exchange.url, "revisit", http_headers=http_headers,
+                                         warc_headers_dict=fields)
 
 
 def _reason(status: int) -> str:

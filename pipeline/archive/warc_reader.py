@@ -3,6 +3,8 @@
 The files are those :class:`pipeline.archive.warc.WarcWriter` writes (or any WARC/1.0-1.1 file):
 ``response`` and ``revisit`` records come back as :class:`Capture` objects, payloads decoded
 (gzip, deflate, br) under a size cap, the ``metadata`` record of each response attached. A
+``revisit`` (an identical payload, or a 304 to a conditional re-fetch) carries no payload and
+says why in :attr:`Capture.revisit_reason`; extraction skips it and counts the reason. A
 corrupt record or a truncated file is counted and skipped, never fatal.
 """
 
@@ -49,6 +51,19 @@ class Capture:
     metadata: CaptureMetadata | None
     """What the crawl recorded about the response (its ``metadata`` record), if anything."""
     pointer: RawPointer
+    profile: str | None = None
+    """A ``revisit`` record's WARC-Profile (identical-payload-digest or server-not-modified)."""
+
+    @property
+    def revisit_reason(self) -> str | None:
+        """Why this capture is a revisit (``not_modified``, ``identical_payload``), else ``None``.
+
+        A revisit is never an article: its text was archived before.
+        """
+        if self.record_type != "revisit":
+            return None
+        return "not_modified" if (self.profile or "").endswith("server-not-modified") else (
+            "identical_payload")
 
     def header(self, name: str) -> str | None:
         """The first response header called ``name`` (case-insensitive), or ``None``."""
@@ -128,6 +143,7 @@ def _iter_archive(fh: BinaryIO, key: str, errors: Counter[str], limit: int) -> I
                 refers_to_date=record.rec_headers.get_header("WARC-Refers-To-Date"),
                 metadata=None,
                 pointer=RawPointer(key, offset, length, rid),
+                profile=record.rec_headers.get_header("WARC-Profile"),
             )
     except (ArchiveLoadFailed, OSError, EOFError, ValueError) as exc:
         errors["corrupt_file"] += 1

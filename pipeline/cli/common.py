@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import json
+import logging
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from tqdm import tqdm
@@ -46,7 +48,29 @@ def positive_int(text: str) -> int:
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
     if value < 1:
-        raise argparse.ArgumentTypeError(f"{value} is below 1 (leave the flag out for no cap)")
+        raise argparse.ArgumentTypeError(f"{value} is below 1")
+    return value
+
+
+def count(text: str) -> int:
+    """Argparse type for a count that may be 0 (``--sample``)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{value} is below 0")
+    return value
+
+
+def seconds(text: str) -> float:
+    """Argparse type for a duration in seconds, more than 0 (``--timeout``)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"{text} is not more than 0 seconds")
     return value
 
 
@@ -103,6 +127,50 @@ def dumps(obj: Any) -> str:
     return json.dumps(obj, default=json_default, ensure_ascii=False, separators=(",", ":"))
 
 
+PROGRESS_LOGGERS = ("pipeline.crawl.progress", "pipeline.run.progress")
+"""Where the crawl and extraction log their progress lines (``extra={"progress": ...}``)."""
+
+
+class ProgressHandler(logging.Handler):
+    """Show the steps' progress lines.
+
+    On a terminal in the progress bar (the latest line, in place); otherwise as plain lines on
+    stderr (one every few seconds, for a log file).
+    """
+
+    def __init__(self, bar: tqdm[Any]) -> None:
+        super().__init__(logging.INFO)
+        self.bar = bar
+        self.terminal = sys.stderr.isatty()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        """Show one progress record."""
+        message = record.getMessage()
+        if self.terminal:
+            self.bar.set_postfix_str(message, refresh=True)
+        else:
+            tqdm.write(message, file=sys.stderr)
+
+
+@contextlib.contextmanager
+def progress_shown(bar: tqdm[Any]) -> Iterator[None]:
+    """While the block runs, the progress lines go to :class:`ProgressHandler` (only)."""
+    handler = ProgressHandler(bar)
+    loggers = [logging.getLogger(name) for name in PROGRESS_LOGGERS]
+    saved = [(lg.level, lg.propagate) for lg in loggers]
+    for lg in loggers:
+        lg.addHandler(handler)
+        lg.setLevel(logging.INFO)
+        lg.propagate = False
+    try:
+        yield
+    finally:
+        for lg, (level, propagate) in zip(loggers, saved, strict=True):
+            lg.removeHandler(handler)
+            lg.setLevel(level)
+            lg.propagate = propagate
+
+
 def for_each_partition(
     items: Sequence[dict[str, Any]],
     work: Callable[[dict[str, Any]], dict[str, Any]],
@@ -112,6 +180,9 @@ def for_each_partition(
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Run ``work`` on every (site, date) item with a progress bar on stderr.
 
+    The crawl's and the extraction's progress lines (pages fetched, articles, errors, rate) show
+    in the bar on a terminal, as plain lines on stderr otherwise (:class:`ProgressHandler`).
+
     A failing item is recorded (``{"site", "date", "stage", "error"}``) and the others go on,
     as mapped tasks do under Airflow.
 
@@ -120,7 +191,8 @@ def for_each_partition(
     """
     results: list[dict[str, Any]] = []
     failures: list[dict[str, Any]] = []
-    with tqdm(items, desc=desc, unit="partition", file=sys.stderr, disable=not items) as bar:
+    with tqdm(items, desc=desc, unit="partition", file=sys.stderr, disable=not items) as bar, \
+            progress_shown(bar):
         for item in bar:
             bar.set_postfix_str(f"{item['site']} {item['date']}")
             try:

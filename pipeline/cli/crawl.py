@@ -18,7 +18,9 @@ from pipeline.cli.common import (
     iso_date,
 )
 from pipeline.config.settings import Settings
+from pipeline.crawl.hostlease import site_leases
 from pipeline.crawl.process import crawl_overrides, run_spider, spider_command, spider_env
+from pipeline.run.plan import days_between
 from pipeline.run.verdict import FAILED, judge
 
 EXAMPLES = """\
@@ -43,7 +45,9 @@ def register(subparsers: Any) -> None:
     # the flags of earlier releases, kept working but no longer shown
     parser.add_argument("--start", dest="since", type=iso_date, help=argparse.SUPPRESS)
     parser.add_argument("--end", dest="until", type=iso_date, help=argparse.SUPPRESS)
-    parser.add_argument("--partition", type=iso_date, help="partition date (default: --since)")
+    parser.add_argument("--partition", type=iso_date,
+                        help="write every capture to this one partition (default: each capture "
+                             "to its own day of the window, one crawl report per day)")
     parser.add_argument("--run-id", help="run id (default: manual__<timestamp>)")
     parser.add_argument("--today", type=iso_date,
                         help="the date treated as today (default: the UTC date)")
@@ -75,22 +79,33 @@ def run(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
     check_sites(args.parser, [args.site], args.sites_file or settings.sites_file)
     check_archive(args.archive, settings)  # before any fetch
-    # SIGINT/SIGTERM stop the crawl process too (bounded), then exit 130/143
-    status = run_spider(scrapy_command(args, run_id, settings), spider_env(settings),
-                        capture=False).returncode
     store = open_store(args.archive, settings)
-    report = read_crawl_report(store, run_id, args.site, args.partition or args.since)
-    if report is None:
-        print(f"newsarchive crawl: no crawl report (scrapy exited {status})", file=sys.stderr)
-        return status or 1
-    doc = report.to_json()
-    summary = {k: doc[k] for k in ("site", "partition", "run_id", "finish_reason",
-                                   "discovered", "fetched", "skipped", "errors", "warc_keys")}
-    verdict = judge(report)
-    summary["verdict"] = verdict.to_json()
-    print(json.dumps(summary, indent=1))
-    if verdict.coverage == FAILED:  # the site could not be read: say which and why
-        print(f"newsarchive crawl: {args.site} {report.partition} failed ({verdict.reason}): "
-              f"{'; '.join(verdict.notes)}", file=sys.stderr)
-        return status or 1
-    return status
+    # one crawl per host at a time across runs and workers (a bounded wait, counted)
+    with site_leases(store, settings, args.site, owner=f"{run_id}/{args.site}",
+                     sites_file=args.sites_file) as leases:
+        # SIGINT/SIGTERM stop the crawl process too (bounded), then exit 130/143
+        status = run_spider(scrapy_command(args, run_id, settings), spider_env(settings),
+                            capture=False).returncode
+    days = [args.partition] if args.partition else days_between(
+        str(args.since), str(args.until or args.since))
+    summaries, failed = [], False
+    for day in days:  # a window crawl writes one report per day partition
+        report = read_crawl_report(store, run_id, args.site, day)
+        if report is None:
+            print(f"newsarchive crawl: no crawl report for {day} (scrapy exited {status})",
+                  file=sys.stderr)
+            return status or 1
+        doc = report.to_json()
+        summary = {k: doc[k] for k in ("site", "partition", "run_id", "finish_reason",
+                                       "discovered", "fetched", "skipped", "errors", "warc_keys")}
+        verdict = judge(report)
+        summary["verdict"] = verdict.to_json()
+        summary["host_wait"] = leases.result.to_json()
+        summaries.append(summary)
+        if verdict.coverage == FAILED:  # the site could not be read: say which and why
+            print(f"newsarchive crawl: {args.site} {report.partition} failed ({verdict.reason}): "
+                  f"{'; '.join(verdict.notes)}", file=sys.stderr)
+            failed = True
+    # one day: its summary; a window: the list of its days' summaries
+    print(json.dumps(summaries[0] if len(summaries) == 1 else summaries, indent=1))
+    return (status or 1) if failed else status

@@ -28,7 +28,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from pipeline.cli.common import ExamplesHelpFormatter, iso_date
+from pipeline.cli.common import ExamplesHelpFormatter, count, iso_date, positive_int, seconds
 from pipeline.config.settings import DEDUP_POOL
 from pipeline.errors import ConfigError, NewsArchiveError
 
@@ -60,10 +60,11 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--dags-folder", help="DAG folder (default: the checkout's dags/)")
     parser.add_argument("--sites-file",
                         help="crawl the sites of this sites.yaml instead of the demo sites")
-    parser.add_argument("--articles-per-day", type=int, default=12,
+    parser.add_argument("--articles-per-day", type=positive_int, default=12, metavar="N",
                         help="demo articles per site and day (default 12)")
-    parser.add_argument("--sample", type=int, default=5, help="articles to print (default 5)")
-    parser.add_argument("--timeout", type=float, default=1800,
+    parser.add_argument("--sample", type=count, default=5, metavar="N",
+                        help="articles to print (default 5)")
+    parser.add_argument("--timeout", type=seconds, default=1800,
                         help="seconds before the Airflow run is stopped (default 1800)")
     parser.set_defaults(func=run)
 

@@ -90,8 +90,21 @@ def run(args: argparse.Namespace) -> int:
             row: dict[str, Any] = {"url": url, "skipped": result.outcome.reason}
         else:
             row = result.outcome.to_row()
+            _in_page_offset(row, result)
             if fields:
                 row = {f: row[f] for f in fields if f in row}
         sys.stdout.write(dumps(row) + "\n")
     sys.stdout.flush()
     return status
+
+
+def _in_page_offset(row: dict[str, Any], result: Any) -> None:
+    """Show ``published_at``/``modified_at`` in the offset the page stated.
+
+    The instant is the stored UTC value; a page that gave no offset keeps UTC.
+    """
+    meta = result.metadata
+    for key, value in (("published_at", meta and meta.published),
+                       ("modified_at", meta and meta.modified)):
+        if value and value.has_offset and value.has_time:
+            row[key] = value.value.isoformat()

@@ -18,6 +18,7 @@ from rich.table import Table
 from rich.text import Text
 
 from pipeline.archive.coverage import DayCoverage, coverage_totals
+from pipeline.archive.runreport import STAGES
 
 PIPED_WIDTH = 120
 """Columns of the table when stdout is not a terminal and ``COLUMNS`` is not set."""
@@ -70,14 +71,36 @@ def _styled(word: str) -> str:
     return f"[{style}]{word}[/{style}]" if style else word
 
 
-def _article_cells(counts: Mapping[str, Any]) -> list[str]:
+def duration(seconds: Any) -> str:
+    """Seconds as a person reads them: ``0.4 s``, ``12 s``, ``3 min 05 s``, ``1 h 02 min``."""
+    if seconds is None:
+        return "-"
+    value = float(seconds)
+    if value < 10:
+        return f"{value:.1f} s"
+    whole = round(value)
+    if whole < 3600:
+        return f"{whole} s" if whole < 60 else f"{whole // 60} min {whole % 60:02d} s"
+    return f"{whole // 3600} h {whole % 3600 // 60:02d} min"
+
+
+def stage_line(report: Mapping[str, Any]) -> str:
+    """``crawl 12 s, extract 3.1 s, dedup 0.2 s, publish 1.0 s`` (empty without timings)."""
+    stages = report.get("stages") or {}
+    ordered = sorted(stages, key=lambda s: (STAGES.index(s) if s in STAGES else 99, s))
+    return ", ".join(f"{name} {duration(stages[name].get('seconds'))}" for name in ordered)
+
+
+def article_cells(counts: Mapping[str, Any]) -> list[str]:
+    """The articles, unique, duplicates and failures cells of a report row."""
     records = counts.get("records")
     unique = counts.get("unique")
     duplicates = None if records is None or unique is None else int(records) - int(unique)
     return [_cell(records), _cell(unique), _cell(duplicates), _cell(failures(counts))]
 
 
-def _remark(part: Mapping[str, Any]) -> str:
+def remark(part: Mapping[str, Any]) -> str:
+    """A report row's remarks: why it failed, or its notes and anomaly."""
     if part.get("status") == "failed":
         return " ".join(str(x) for x in (part.get("stage"), part.get("reason")) if x)
     remarks = []
@@ -91,16 +114,23 @@ def _remark(part: Mapping[str, Any]) -> str:
 def print_report(report: Mapping[str, Any], out: Console | None = None) -> None:
     """Print a run report: heading, one row per site-day with totals, then what went wrong.
 
-    The report records no per-stage or per-partition durations, so none are shown: the heading
-    gives the time the report was written (``finished_at``).
+    The heading gives the run's wall-clock time and each stage's (summed over site-days for the
+    crawl and extraction, once for the run's dedup and publish step); the ``duration`` column is
+    a site-day's own time (crawl + extraction). Reports written before timings were recorded
+    (report version < 3) show ``-``.
     """
     out = out or console()
     status = "OK" if report.get("ok") else "FAILURES"
     _line(out, f"run {report['run_id']} ({report.get('kind', '?')}): {status}")
     statuses = ", ".join(f"{k} {v}" for k, v in report.get("partitions_by_status", {}).items())
     _line(out, f"  partitions: {statuses or 'none'}")
-    if report.get("finished_at"):
+    if report.get("started_at") and report.get("finished_at"):
+        _line(out, f"  ran: {report['started_at']} to {report['finished_at']} "
+                   f"({duration(report.get('duration_s'))})")
+    elif report.get("finished_at"):
         _line(out, f"  finished at: {report['finished_at']}")
+    if report.get("stages"):
+        _line(out, f"  stages: {stage_line(report)}")
     parts: Sequence[Mapping[str, Any]] = report.get("partitions", [])
     if parts:
         table = Table(box=box.SIMPLE_HEAD, show_footer=True, pad_edge=False)
@@ -108,12 +138,15 @@ def print_report(report: Mapping[str, Any], out: Console | None = None) -> None:
         table.add_column("site")
         table.add_column("verdict")
         for name, value in zip(("articles", "unique", "duplicates", "failures"),
-                               _article_cells(report.get("totals") or {}), strict=True):
+                               article_cells(report.get("totals") or {}), strict=True):
             table.add_column(name, justify="right", footer=value)
+        table.add_column("duration", justify="right",
+                         footer=duration(report.get("duration_s")))
         table.add_column("remarks")
         for part in parts:
             table.add_row(str(part["date"]), str(part["site"]), _styled(verdict(part)),
-                          *_article_cells(part.get("counts") or {}), Text(_remark(part)))
+                          *article_cells(part.get("counts") or {}),
+                          duration(part.get("duration_s")), Text(remark(part)))
         out.print(table)
     _print_problems(report, parts, out)
 
@@ -163,10 +196,12 @@ def print_status(rows: Sequence[DayCoverage], out: Console | None = None) -> Non
     table.add_column("coverage")
     table.add_column("articles", justify="right", footer=str(totals["articles"]))
     table.add_column("unique", justify="right", footer=str(totals["unique"]))
+    table.add_column("anomaly")
     table.add_column("run")
     for row in rows:
         table.add_row(row.site, row.date.isoformat(), _styled(row.state), _cell(row.articles),
-                      _cell(row.unique), Text(row.run_id or ""))
+                      _cell(row.unique), "[red]ANOMALY[/red]" if row.anomaly else "",
+                      Text(row.run_id or ""))
     out.print(table)
     noted = [r for r in rows if r.notes]
     if noted:
@@ -174,3 +209,8 @@ def print_status(rows: Sequence[DayCoverage], out: Console | None = None) -> Non
         for row in noted:
             for note in row.notes:
                 _line(out, f"  {row.site} {row.date}: {note}")
+    flagged = [r for r in rows if r.anomaly]
+    if flagged:
+        _line(out, "anomalies:")
+        for row in flagged:
+            _line(out, f"  ANOMALY {row.date} {row.site}: {row.anomaly}")

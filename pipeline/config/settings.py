@@ -134,7 +134,15 @@ class Settings:
         "", "The date (YYYY-MM-DD) crawls treat as today, for demos and tests. Empty: the UTC date."
     )
     crawl_timeout: float = _setting(
-        6 * 3600.0, "A crawl of one site and day is stopped (and fails) after this long.", "seconds"
+        6 * 3600.0, "A crawl of one site and window is stopped (and fails) after this long.",
+        "seconds"
+    )
+    crawl_window_days: int = _setting(
+        31,
+        "Days one crawl process covers at most: a run crawls each site once per window of up "
+        "to this many days (discovery documents fetched once per window), so a long backfill "
+        "is cut into windows that each commit on their own.",
+        "days",
     )
     sitemap_max_children: int = _setting(
         500,
@@ -142,6 +150,40 @@ class Settings:
         "followed 3 levels deep at most. A cap hit is counted (skipped sitemap_count_cap, "
         "sitemap_depth_cap) and makes the site-day partial.",
         "sitemaps",
+    )
+    host_lease_wait: float = _setting(
+        7200.0,
+        "At most one crawl per host runs at a time, across runs and workers (a lease in the "
+        "archive, locks/hosts/<host>/): a crawl of a site whose host another crawl holds waits "
+        "this long, then fails so that it is retried later. The wait is logged and counted "
+        "(host_wait in the crawl step's stats).",
+        "seconds",
+    )
+    host_lease_ttl: float = _setting(
+        120.0,
+        "A host lease lasts this long without a heartbeat (renewed every third of it): a "
+        "crawl that died blocks its host for at most this long.",
+        "seconds",
+    )
+    airflow_task_timeout: float = _setting(
+        6 * 3600.0,
+        "Airflow stops a newsarchive task that runs longer than this (its execution_timeout) "
+        "and retries it; a crawl stopped so commits nothing (its crawl process is stopped too).",
+        "seconds",
+    )
+    revisit_days: int = _setting(
+        2,
+        "A nightly crawl also re-fetches the site's articles archived in this many days before "
+        "its window, with conditional requests (If-None-Match, If-Modified-Since): a 304 or an "
+        "identical payload becomes a WARC revisit record and no row, changed text a new version "
+        "row. 0 turns revisits off; backfills and crawls with a page cap never revisit.",
+        "days",
+    )
+    revisit_max_per_site: int = _setting(
+        200,
+        "Revisit requests one crawl of a site sends at most (newest articles first); the rest "
+        "are counted (revisit/skipped/cap).",
+        "requests",
     )
 
     # --- run report ----------------------------------------------------------------------------

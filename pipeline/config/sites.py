@@ -19,6 +19,7 @@ Example file::
           - {kind: feed, url: /feed.xml}           # RSS or Atom, follows rel=next pages
           - {kind: listing, url: /section/world/, next_pattern: '[?&]page=\\d+'}
           - {kind: date_archive, template: '/archive/{date:%Y/%m/%d}/'}
+          - {kind: auto}                           # robots.txt, usual sitemaps, home page
         politeness: {download_delay: 1.0, concurrency: 2}
         limits: {max_pages: 5000, max_articles: 2000, max_listing_pages: 20}
 """
@@ -38,7 +39,11 @@ import yaml
 
 from pipeline.errors import ConfigError
 
-DISCOVERY_KINDS = ("sitemap", "news_sitemap", "robots", "feed", "listing", "date_archive")
+DISCOVERY_KINDS = ("sitemap", "news_sitemap", "robots", "feed", "listing", "date_archive",
+                   "auto")
+AUTO = "auto"
+"""Discovery from the home page (:mod:`pipeline.crawl.autodiscovery`): the default of a site
+that lists no discovery sources."""
 _ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 _DATE_FIELD = re.compile(r"\{date:([^}]*)\}")
 
@@ -222,8 +227,12 @@ def _parse_site(entry: Any, problems: list[tuple[str, str]]) -> Site | None:
 
 def _parse_discovery(raw: Any, base: str, problems: list[tuple[str, str]]
                      ) -> Iterator[DiscoverySource]:
-    if not isinstance(raw, list) or not raw:
-        problems.append(("discovery", "required; a non-empty list of sources"))
+    if raw is None or raw == []:  # none listed: found from the home page
+        yield DiscoverySource(AUTO, base.rstrip("/") + "/")
+        return
+    if not isinstance(raw, list):
+        problems.append(("discovery", "a list of sources (leave it out to discover the site "
+                                      "from its home page)"))
         return
     for i, item in enumerate(raw):
         where = f"discovery[{i}]"
@@ -237,7 +246,8 @@ def _parse_discovery(raw: Any, base: str, problems: list[tuple[str, str]]
         unknown = set(item) - {"kind", "url", "template", "link_pattern", "next_pattern",
                                "max_pages"}
         problems.extend((f"{where}.{k}", "unknown field") for k in sorted(map(str, unknown)))
-        url = item.get("url") or ("/robots.txt" if kind == "robots" else "")
+        url = item.get("url") or {"robots": "/robots.txt", AUTO: base.rstrip("/") + "/"}.get(
+            str(kind), "")
         template = item.get("template", "")
         if kind == "date_archive":
             if not isinstance(template, str) or not _DATE_FIELD.search(template):

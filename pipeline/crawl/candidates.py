@@ -98,6 +98,18 @@ class Window:
                 return ""
         return "out_of_window"
 
+    def day_of(self, published: datetime | None, modified: datetime | None = None) -> date:
+        """The partition day of a capture of a window crawl, from its date evidence.
+
+        The publication day when it falls in the window, else the modification day when that
+        does (an update announced in the window), else the window's last day (undated pages,
+        pages dated outside the window, and discovery documents).
+        """
+        for when in (published, modified):
+            if when is not None and self.contains(when):
+                return when.astimezone(UTC).date()
+        return self.end
+
     def may_hold(self, first: date, last: date) -> bool:
         """Whether a span of days (a monthly sitemap, an archive page) overlaps the window."""
         return first <= self.end and last >= self.start

@@ -12,14 +12,27 @@ import contextlib
 import datetime as dt
 import logging
 import os
+import re
 import signal
 import subprocess
 import sys
+import threading
+from collections import deque
 from collections.abc import Mapping, Sequence
+from typing import IO
 
 from pipeline.config.settings import Settings
 
 log = logging.getLogger(__name__)
+spider_log = logging.getLogger("pipeline.crawl.spider")
+"""Every line of a crawl process's output, logged as it arrives (INFO)."""
+progress_log = logging.getLogger("pipeline.crawl.progress")
+"""The crawl's progress lines, parsed (INFO, ``extra={"progress": {...}}``): the CLI shows them."""
+
+TAIL_LINES = 200
+"""Lines of a crawl's output kept for an error message (the rest went to the log)."""
+PROGRESS_RE = re.compile(r"crawl progress: (?P<pages>\d+) pages fetched, (?P<articles>\d+) "
+                         r"articles, (?P<errors>\d+) errors, (?P<rate>[\d.]+) pages/s")
 
 STOP_GRACE_SECONDS = 4.0
 """After the first SIGTERM, how long a crawl may take to close cleanly (finish the requests in
@@ -36,6 +49,7 @@ def spider_command(
     *,
     run_id: str,
     partition: dt.date | None = None,
+    skip_days: Sequence[dt.date] = (),
     today: dt.date | str | None = None,
     sites_file: str | None = None,
     archive_url: str | None = None,
@@ -48,7 +62,9 @@ def spider_command(
         start: First day of the window.
         end: Last day (default: ``start``).
         run_id: The run (names the crawl report's staging folder).
-        partition: Partition date of the WARCs (default: ``start``).
+        partition: Partition date of every capture; default: each capture goes to its own day
+            of the window (its article's date, else the last day), one crawl report per day.
+        skip_days: Days of the window not to crawl (already committed complete).
         today: The date the spider treats as today (default: the UTC date).
         sites_file: ``sites.yaml`` (default: the ``sites_file`` setting).
         archive_url: Archive root (default: the ``archive_url`` setting).
@@ -59,7 +75,9 @@ def spider_command(
     """
     cmd = [sys.executable, "-m", "scrapy", "crawl", "news", "-a", f"site={site}",
            "-a", f"start={start}", "-a", f"end={end or start}", "-a", f"run_id={run_id}"]
-    for name, value in (("partition", partition), ("today", today), ("sites_file", sites_file)):
+    days = ",".join(d.isoformat() for d in skip_days)
+    for name, value in (("partition", partition), ("skip_days", days), ("today", today),
+                        ("sites_file", sites_file)):
         if value:
             cmd += ["-a", f"{name}={value}"]
     if archive_url:
@@ -103,6 +121,33 @@ def spider_env(settings: Settings) -> dict[str, str]:
     return env
 
 
+def progress_line(pages: int, articles: int, errors: int, rate: float) -> str:
+    """The progress line the crawl logs (``spiders.extensions.progress``, :data:`PROGRESS_RE`)."""
+    return (f"crawl progress: {pages} pages fetched, {articles} articles, {errors} errors, "
+            f"{rate:.2f} pages/s")
+
+
+def parse_progress(line: str) -> dict[str, float] | None:
+    """The numbers of a progress line, or ``None`` for any other line."""
+    match = PROGRESS_RE.search(line)
+    if match is None:
+        return None
+    return {k: (float(v) if k == "rate" else int(v)) for k, v in match.groupdict().items()}
+
+
+def _relay(stream: IO[str], tail: deque[str]) -> None:
+    """Log each line of the crawl's output as it arrives; keep the last ones."""
+    for raw in stream:
+        line = raw.rstrip("\n")
+        tail.append(line)
+        progress = parse_progress(line)
+        if progress is not None:
+            progress_log.info("%s", line[line.index("crawl progress:"):],
+                              extra={"progress": progress})
+        else:
+            spider_log.info("%s", line)
+
+
 def run_spider(
     args: Sequence[str],
     env: Mapping[str, str],
@@ -118,25 +163,42 @@ def run_spider(
     SIGTERM turned into :class:`~pipeline.errors.Interrupted` by the CLI) and on a timeout the
     crawl is stopped and the exception raised again.
 
+    With ``capture``, the output (stdout and stderr together) is read line by line as the crawl
+    writes it: each line is logged at once (logger ``pipeline.crawl.spider``; its progress lines,
+    parsed, on ``pipeline.crawl.progress``), so an Airflow task log shows the crawl as it runs,
+    and the last :data:`TAIL_LINES` lines are kept for the caller's error message.
+
     Args:
         args: The command line (:func:`spider_command`).
         env: Its environment (:func:`spider_env`).
         timeout: Seconds before the crawl is stopped and ``TimeoutExpired`` raised.
-        capture: Collect stdout and stderr together in the result (else they are inherited).
+        capture: Stream and log the output (else stdout and stderr are inherited).
 
     Returns:
-        The finished process, ``stdout`` set when ``capture``.
+        The finished process; with ``capture``, ``stdout`` holds the output's last lines.
     """
     pipe = subprocess.PIPE if capture else None
     proc = subprocess.Popen(list(args), env=dict(env), stdout=pipe,
                             stderr=subprocess.STDOUT if capture else None, text=True,
-                            process_group=0)
+                            errors="replace", bufsize=1, process_group=0)
+    tail: deque[str] = deque(maxlen=TAIL_LINES)
+    reader = None
+    if proc.stdout is not None:
+        reader = threading.Thread(target=_relay, args=(proc.stdout, tail), daemon=True,
+                                  name=f"crawl-log-{proc.pid}")
+        reader.start()
     try:
-        out, _ = proc.communicate(timeout=timeout)
+        proc.wait(timeout=timeout)
     except BaseException:
         stop_spider(proc)
         raise
-    return subprocess.CompletedProcess(proc.args, proc.returncode, out, None)
+    finally:
+        if reader is not None:
+            reader.join(timeout=10)  # EOF follows the exit (the group is gone)
+        if proc.stdout is not None:
+            proc.stdout.close()
+    return subprocess.CompletedProcess(proc.args, proc.returncode,
+                                       "\n".join(tail) if capture else None, None)
 
 
 def stop_spider(proc: subprocess.Popen[str]) -> None:
@@ -154,7 +216,7 @@ def stop_spider(proc: subprocess.Popen[str]) -> None:
             log.warning("stopping the crawl process %d (%s)", proc.pid, sig.name)
             _signal_group(proc, sig)
             try:
-                proc.communicate(timeout=grace)  # drains the pipe while it closes
+                proc.wait(timeout=grace)  # the relay thread drains the pipe meanwhile
                 return
             except subprocess.TimeoutExpired:
                 continue

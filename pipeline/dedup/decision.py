@@ -6,7 +6,8 @@ persistent index (:mod:`pipeline.dedup.index`) and the records decided before th
 
 1. **Same article** (same ``article_id``, i.e. same canonical URL) already indexed with the
    same text: a re-fetch, *no new row* (counted ``unchanged_refetch``). With other text: a new
-   version, ``version`` = highest earlier version + 1.
+   version, ``version`` = highest earlier version + 1, ``previous_version_date`` = the partition
+   day of that earlier version (so a reader finds the row it replaces).
 2. **Exact text** under another article id: ``duplicate_kind='exact'``, ``duplicate_of`` = the
    root (first original) of the earliest such entry.
 3. **Near-duplicate text**: SimHash within ``simhash_max_distance`` bits (and the second
@@ -60,19 +61,21 @@ class DedupOutcome:
     counts: Counter[str]
 
 
-def entry_for(record: ArticleRecord, simhash2: int | None = None) -> IndexEntry:
+def entry_for(record: ArticleRecord, simhash2: int | None = None,
+              day: dt.date | None = None) -> IndexEntry:
     """The index entry of a decided record.
 
     Args:
         record: The decided record.
         simhash2: Its second SimHash (seed 1), computed from the text when not given.
+        day: Its partition day (default: the record's ``date``).
     """
     return IndexEntry(
         article_id=record.article_id, content_hash=record.content_hash[:32],
         simhash=record.simhash,
         simhash2=simhash(record.text, seed=1) if simhash2 is None else simhash2,
         fetched_at=record.fetched_at, version=record.version,
-        duplicate_of=record.duplicate_of,
+        duplicate_of=record.duplicate_of, day=day or record.date,
     )
 
 
@@ -91,12 +94,15 @@ def _decision_order(record: ArticleRecord) -> tuple[dt.datetime, dt.datetime, st
     return (published or record.fetched_at, record.fetched_at, record.article_id, record.url)
 
 
-def decide(records: Iterable[ArticleRecord], index: FingerprintIndex) -> DedupOutcome:
+def decide(records: Iterable[ArticleRecord], index: FingerprintIndex,
+           day: dt.date | None = None) -> DedupOutcome:
     """Decide versions and duplicates of a batch against ``index`` (which is extended).
 
     Args:
         records: The run's new records (any order; several sites).
         index: Entries of the window (see :func:`pipeline.dedup.index.load_index`).
+        day: The batch's partition day (what ``previous_version_date`` of a later version in
+            the same batch names).
 
     Returns:
         The :class:`DedupOutcome`.
@@ -114,7 +120,9 @@ def decide(records: Iterable[ArticleRecord], index: FingerprintIndex) -> DedupOu
         if any(e.content_hash[:32] == record.content_hash[:32] for e in same_article):
             counts[UNCHANGED_REFETCH] += 1
             continue
-        version = max((e.version for e in same_article), default=0) + 1
+        previous = max(same_article, key=lambda e: (e.version, e.fetched_at), default=None)
+        version = previous.version + 1 if previous is not None else 1
+        previous_day = previous.day if previous is not None else None
         kind, original = "none", None
         # the second SimHash serves the near lookup and the index entry: the costliest step
         # of the decision, computed once
@@ -129,11 +137,11 @@ def decide(records: Iterable[ArticleRecord], index: FingerprintIndex) -> DedupOu
             if near:
                 kind, original = "near", min(near, key=lambda e: e.order_key).root
         decided = dataclasses.replace(record, version=version, duplicate_kind=kind,
-                                      duplicate_of=original)
+                                      duplicate_of=original, previous_version_date=previous_day)
         counts["new" if version == 1 else "new_version"] += 1
         if kind != "none":
             counts[kind] += 1
-        entry = entry_for(decided, second)
+        entry = entry_for(decided, second, day)
         lookups.add(i, entry)
         entries[record.site].append(entry)
         out.append(decided)
@@ -161,7 +169,7 @@ def deduplicate(store: ArchiveStore, day: dt.date, records: Iterable[ArticleReco
     sites = sorted({r.site for r in batch})
     index = load_index(store, day, window=settings.dedup_window_days,
                        max_distance=settings.simhash_max_distance, exclude_sites=sites)
-    outcome = decide(batch, index)
+    outcome = decide(batch, index, day)
     for site in sites:
         site_entries = outcome.entries.get(site, [])
         if site_entries:

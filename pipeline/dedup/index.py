@@ -13,9 +13,11 @@ Near-duplicate lookup is exact multi-index hashing (:mod:`pipeline.dedup.nearind
 per-block radius such that every fingerprint within ``r`` bits is found (pigeonhole).
 Candidates are checked exactly, and also against the second, independently seeded SimHash (sum
 of both distances at most ``2 r``), which removes chance matches in a large index. A dedup run
-looks up its whole batch at once (:meth:`FingerprintIndex.near_batch`), which is what makes the
-lookup fast; the result is the same as one lookup per record (tests/test_dedup_nearindex.py).
-The stored format is unchanged by the lookup (version 1 objects load as they are).
+looks up its whole batch at once (:meth:`FingerprintIndex.near_batch`): one sweep of the tables,
+bucket by bucket, answers it against the loaded entries and against itself, which is what makes
+the lookup fast; the result is the same as one lookup per record (tests/test_dedup_nearindex.py).
+The lookup tables live only in memory, built from the stored entries at load time: the stored
+format is unchanged by the lookup (version 1 objects load as they are).
 """
 
 from __future__ import annotations
@@ -25,13 +27,17 @@ import io
 import logging
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from pipeline.archive.layout import fingerprint_index_key, fingerprint_listing
+from pipeline.archive.layout import (
+    fingerprint_index_day,
+    fingerprint_index_key,
+    fingerprint_listing,
+)
 from pipeline.archive.store import ArchiveStore
 from pipeline.dedup.nearindex import MultiIndexHash
 from pipeline.errors import CorruptObject
@@ -63,6 +69,7 @@ class IndexEntry:
         version: The row's version.
         duplicate_of: The original this row duplicates (already resolved to the root), or
             ``None`` for an original.
+        day: The partition day of the row, when known.
     """
 
     article_id: str
@@ -72,6 +79,8 @@ class IndexEntry:
     fetched_at: dt.datetime
     version: int = 1
     duplicate_of: str | None = None
+    day: dt.date | None = field(default=None, compare=False)
+    """The partition day of the row (from the index object's key; not stored in it)."""
 
     @property
     def root(self) -> str:
@@ -191,13 +200,22 @@ class NearBatch:
         self._prior = len(index.entries) - index._base
         self._q1 = np.fromiter(simhashes, dtype=np.uint64, count=len(simhashes))
         # CSR answers as Python lists: most records match nothing, and those cost one compare
-        self._loaded = [a.tolist() for a in index._tables.search(self._q1)]
-        self._own = [a.tolist() for a in MultiIndexHash(
-            self._q1, np.zeros_like(self._q1), index.max_distance).search(self._q1)]
+        if index._tables.size >= len(self._q1):  # one sweep of the tables answers both
+            loaded, own = index._tables.search_batch(self._q1)
+        else:  # a small index: the batch gets tables laid out for its own size
+            loaded = index._tables.search(self._q1)
+            own = MultiIndexHash(self._q1, np.zeros_like(self._q1),
+                                 index.max_distance).search(self._q1)
+        own = _earlier_only(*own)  # a record sees the batch's records before it, not itself
+        self._loaded = [a.tolist() for a in loaded]
+        self._own = [a.tolist() for a in own]
+        self._some = ((np.diff(loaded[0]) + np.diff(own[0])) > 0).tolist()
         self._added: dict[int, tuple[int, int]] = {}  # batch position -> (index position, h2)
 
     def near(self, i: int, simhash2: int) -> list[tuple[int, IndexEntry]]:
         """Matches of batch record ``i`` with second SimHash ``simhash2``, in index order."""
+        if not self._some[i] and not self._prior:  # most records: nothing within the radius
+            return []
         index, limit = self._index, 2 * self._index.max_distance
         found: list[tuple[int, IndexEntry]] = []
         indptr, idx, dist = self._loaded
@@ -220,6 +238,15 @@ class NearBatch:
             raise ValueError(f"batch record {i}: entry has another SimHash")
         self._added[i] = (len(self._index.entries), entry.simhash2)
         self._index.add(entry)
+
+
+def _earlier_only(indptr: np.ndarray, idx: np.ndarray,
+                  dist: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The batch's matches among itself, restricted to the records before each one (CSR)."""
+    query = np.repeat(np.arange(len(indptr) - 1), np.diff(indptr))
+    keep = idx < query
+    counts = np.bincount(query[keep], minlength=len(indptr) - 1)
+    return np.concatenate([[0], np.cumsum(counts)]), idx[keep], dist[keep]
 
 
 # --- storage -----------------------------------------------------------------------------------
@@ -250,11 +277,12 @@ def entries_from_parquet(data: bytes, where: str = "index object") -> list[Index
     except (pa.ArrowInvalid, OSError) as exc:
         raise CorruptObject(f"{where}: not a readable index object: {exc}") from exc
     cols = table.to_pydict()
+    day = fingerprint_index_day(where)
     return [
         IndexEntry(
             article_id=aid.hex(), content_hash=ch.hex(), simhash=h1, simhash2=h2,
             fetched_at=fa if fa.tzinfo else fa.replace(tzinfo=dt.UTC), version=v,
-            duplicate_of=root.hex() if root else None,
+            duplicate_of=root.hex() if root else None, day=day,
         )
         for h1, h2, aid, ch, root, v, fa in zip(
             cols["simhash"], cols["simhash2"], cols["article_id"], cols["content_hash"],

@@ -15,21 +15,34 @@ each table and checks the bucket's fingerprints exactly. An entry found by sever
 kept by the first only (the later tables recompute, bit-exactly, whether an earlier one covers
 it), so nothing is reported twice and nothing depends on the probe order.
 
-**Why this and not the alternatives, by measurement** (``benchmarks/dedup_index.py``, radius 11,
-1M random entries, one core; docs/benchmarks.md): the radius that meets the quality goals is 11
-bits of 64, not Manku's 3, so four exact 16-bit blocks are not enough, and the blocks must be
-probed. Vectorized numpy over the same tables reached 4,700-7,300 lookups/s at 1M (every
-candidate costs a handful of array passes); the same tables in a compiled loop, one query at a
-time, about 8,800/s, bound by one cache miss per probed bucket. What makes the difference is
-doing a *batch* of queries per table and probe mask, in the order of the queries' keys: ``key ^
-mask`` keeps keys that share high bits close, so the buckets are swept nearly in order and the
-memory prefetcher hides the misses. MinHash LSH (datasketch) is neither exact nor the
-fingerprint the archive stores (it would need shingle sets, a new index format and a new
-quality calibration), and permuted tables for ``r = 11`` need hundreds of tables. Measured with
-``benchmarks/dedup_index.py --docs 1000000`` on a shared 2-core machine: 34,000-38,000 lookups/s
-as the decision does them, 50,000-65,000/s for the tables alone, 57 bytes a document; the lookup
-before was about 850/s. The time grows linearly with the index (a probed bucket holds
-``n / 65536`` entries): about 3,000-4,000/s extrapolated to 30M documents.
+**How the tables are read** (:mod:`pipeline.dedup.nearsweep`): a batch of queries is answered
+*bucket by bucket*. For each table, every bucket (its fingerprints contiguous) is read once and
+checked against every query whose key is within the block radius of the bucket's key; the check
+is a vectorized ``POPCNT`` minimum over the bucket, four queries per read, and only a query with
+a fingerprint within the radius is checked entry by entry. The same sweep also answers the
+batch against itself (:meth:`MultiIndexHash.search_batch`), since the queries grouped by key
+are a table of the same layout.
+
+**Why this and not the alternatives, by measurement** (``benchmarks/dedup_index.py``, radius
+11; docs/benchmarks.md). The radius that meets the quality goals is 11 bits of 64, not Manku's
+3, so four exact 16-bit blocks are not enough and the blocks must be probed: 4 blocks of 16 bits
+within 2 (pigeonhole: 4 x 3 > 11), 548 probes a query. With 30M entries a probed bucket holds
+about 460 fingerprints, so the work is the candidates (250,000 a query), not the probes:
+
+- one query at a time (numpy, then compiled): a cache miss per probe, about 850/s and 8,800/s
+  at 1M;
+- a batch per table and probe mask in the order of the queries' keys (the version before this
+  one): the buckets of one mask are swept nearly in order, 50,000-100,000/s at 1M, but every
+  mask reads the table again from memory: 12,500/s at 10M and about 4,000/s at 30M;
+- the bucket-by-bucket sweep: each table is read from memory once per batch, a bucket stays in
+  the L1 cache for its ~200 queries, and the check is compute-bound (vectorized ``POPCNT``,
+  ~0.1 ns a candidate): 4x faster at 10M and 7x at 30M, the same at 1M;
+- wider keys (3 tables of 21-22 bits within 3: 3.5x fewer candidates) need 1,562 probes a table
+  and 2M buckets: 4-10 times slower one query at a time (cache misses on the offsets), and the
+  sweep would visit 2M x 1,562 bucket/mask pairs a table;
+- MinHash LSH (datasketch) is neither exact nor the fingerprint the archive stores (it would need
+  shingle sets, a new index format and a new quality calibration); permuted tables (Manku) for
+  ``r = 11`` need hundreds of tables.
 
 The number of blocks is chosen per index size from a cost model (probes plus expected
 candidates) under a memory bound of :data:`MAX_BYTES_PER_DOC`.
@@ -41,34 +54,21 @@ import itertools
 import logging
 import math
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
-from numba import njit, types
-from numba.extending import intrinsic
+
+from pipeline.dedup.nearsweep import sweep
 
 logger = logging.getLogger(__name__)
 
 MAX_BYTES_PER_DOC = 64
 """Memory bound of the lookup tables per indexed entry (tables, offsets and ``h2``)."""
 _MAX_KEY_BITS = 16
-"""Widest table key: 2**16 offsets (256 KiB) stay in the CPU cache. Wider keys mean fewer
-candidates but a cache miss per probe: 3 blocks of 20-22 bits measured 4-10 times slower than
-4 of 16 at 1M and 10M entries."""
+"""Widest table key: 2**16 offsets (256 KiB) stay in the CPU cache, and the sweep visits
+2**16 buckets x their probe masks per table. Wider keys mean fewer candidates but many more
+probes: 3 blocks of 20-22 bits measured 4-10 times slower than 4 of 16 at 1M and 10M."""
 _CANDIDATE_COST = 0.25
 """Cost of checking one candidate relative to one probe (contiguous vs a bucket jump)."""
-
-
-def _ctpop(typingctx: Any, x: Any) -> Any:
-    def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
-        return builder.ctpop(args[0])
-
-    return types.uint64(types.uint64), codegen
-
-
-_popcount: Any = intrinsic(_ctpop)
-"""Population count of a uint64 in compiled code (LLVM ``ctpop``: one POPCNT instruction)."""
-
 
 
 @dataclass(frozen=True)
@@ -185,83 +185,50 @@ class MultiIndexHash:
             ``(indptr, index, distance)`` in CSR form: query ``i``'s matches are
             ``index[indptr[i]:indptr[i + 1]]`` (entry positions, ascending) with their ``d1``.
         """
+        return self._run(q1, q2, self_join=False)[0]
+
+    def search_batch(self, q1: np.ndarray) -> tuple[CSR, CSR]:
+        """The matches of a batch among the entries and among the batch itself, in one sweep.
+
+        Args:
+            q1: First SimHashes of the batch (uint64).
+
+        Returns:
+            ``(entries, batch)``: CSR matches (as :meth:`search` without ``q2``) of each query
+            among the entries, and among the batch's queries (positions in the batch, the
+            query itself included), each within the radius on the first SimHash.
+        """
+        return self._run(q1, None, self_join=True)
+
+    def _run(self, q1: np.ndarray, q2: np.ndarray | None, *, self_join: bool,
+             ) -> tuple[CSR, CSR]:
         q1 = np.ascontiguousarray(q1, dtype=np.uint64)
         check_h2 = q2 is not None
         q2 = np.ascontiguousarray(q1 if q2 is None else q2, dtype=np.uint64)
         nq = len(q1)
-        if not self.size or not nq:
-            return (np.zeros(nq + 1, dtype=np.int64), np.zeros(0, dtype=np.int64),
-                    np.zeros(0, dtype=np.int64))
-        # queries in the order of each table's key: the probes of one mask then sweep the table
-        qorder = np.empty((len(self.blocks), nq), dtype=np.int64)
+        if not nq:
+            return _csr(_EMPTY, _EMPTY, _EMPTY, 0), _csr(_EMPTY, _EMPTY, _EMPTY, 0)
         qkeys = np.empty((len(self.blocks), nq), dtype=np.int64)
         for t, b in enumerate(self.blocks):
-            qkey = ((q1 >> np.uint64(b.shift)) & np.uint64((1 << b.width) - 1)).astype(np.int64)
-            qorder[t] = np.argsort(qkey, kind="stable")
-            qkeys[t] = qkey[qorder[t]] + self._ostart[t]
-        qs, idx, dist = _search(q1, q2, qorder, qkeys, self._shifts, self._widths, self._radii,
-                                self._mstart, self._masks, self._offsets, self._ostart,
-                                self._sorted, self._order, self._h2, self.radius, check_h2)
-        ranked = np.lexsort((idx, qs))
-        qs, idx, dist = qs[ranked], idx[ranked], dist[ranked]
-        indptr = np.zeros(nq + 1, dtype=np.int64)
-        np.cumsum(np.bincount(qs, minlength=nq), out=indptr[1:])
-        return indptr, idx, dist
+            qkeys[t] = (q1 >> np.uint64(b.shift)) & np.uint64((1 << b.width) - 1)
+        qs, idx, dist, oqs, oidx, odist = sweep(
+            q1, q2, qkeys, self._shifts, self._widths, self._radii, self._mstart, self._masks,
+            self._offsets, self._ostart, self._sorted, self._order, self._h2, self.radius,
+            check_h2, self_join)
+        return _csr(qs, idx, dist, nq), _csr(oqs, oidx, odist, nq)
 
 
-@njit(cache=True, nogil=True)
-def _search(q1s, q2s, qorder, qkeys, shifts, widths, radii, mstart, masks, offsets,  # type: ignore[no-untyped-def]  # noqa: PLR0917
-            ostart, sorted_h1, order, h2, radius, check_h2):
-    cap = 1024
-    out_q = np.empty(cap, dtype=np.int64)
-    out_i = np.empty(cap, dtype=np.int64)
-    out_d = np.empty(cap, dtype=np.int64)
-    found = 0
-    one = np.uint64(1)
-    for t in range(shifts.shape[0]):
-        base = ostart[t]
-        keys = qkeys[t]
-        table = sorted_h1[t]
-        sq1 = q1s[qorder[t]]
-        for mi in range(mstart[t], mstart[t + 1]):
-            probe = np.int64(masks[mi])
-            for k in range(keys.shape[0]):
-                q1 = sq1[k]
-                b = base + ((keys[k] - base) ^ probe)
-                for j in range(np.int64(offsets[b]), np.int64(offsets[b + 1])):
-                    x = table[j] ^ q1
-                    d = np.int64(_popcount(x))
-                    if d > radius:
-                        continue
-                    qi = qorder[t, k]
-                    earlier = False
-                    for u in range(t):  # found by an earlier table already
-                        ub = (x >> np.uint64(shifts[u])) & ((one << np.uint64(widths[u])) - one)
-                        if np.int64(_popcount(ub)) <= radii[u]:
-                            earlier = True
-                            break
-                    if earlier:
-                        continue
-                    i = np.int64(order[t, j])
-                    if check_h2 and d + np.int64(_popcount(h2[i] ^ q2s[qi])) > 2 * radius:
-                        continue
-                    if found == cap:
-                        cap *= 2
-                        out_q = _grow(out_q, cap)
-                        out_i = _grow(out_i, cap)
-                        out_d = _grow(out_d, cap)
-                    out_q[found] = qi
-                    out_i[found] = i
-                    out_d[found] = d
-                    found += 1
-    return out_q[:found], out_i[:found], out_d[:found]
+CSR = tuple[np.ndarray, np.ndarray, np.ndarray]
+"""Matches of queries: ``(indptr, index, distance)``; query ``i``'s are at
+``indptr[i]:indptr[i + 1]``, positions ascending."""
+_EMPTY = np.zeros(0, dtype=np.int64)
 
 
-@njit(cache=True, nogil=True)
-def _grow(a, cap):  # type: ignore[no-untyped-def]
-    b = np.empty(cap, dtype=a.dtype)
-    b[: a.shape[0]] = a
-    return b
+def _csr(qs: np.ndarray, idx: np.ndarray, dist: np.ndarray, nq: int) -> CSR:
+    ranked = np.lexsort((idx, qs))
+    indptr = np.zeros(nq + 1, dtype=np.int64)
+    np.cumsum(np.bincount(qs, minlength=nq), out=indptr[1:])
+    return indptr, idx[ranked], dist[ranked]
 
 
 def brute_force(h1: np.ndarray, h2: np.ndarray, q1: int, q2: int,

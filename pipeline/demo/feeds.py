@@ -21,7 +21,7 @@ def robots_txt(site: DemoSite, base_url: str) -> str:
         lines.append("Disallow: /private/")
     lines.append("Disallow: /search")
     lines.append("")
-    if site.discovery == "news_sitemap":
+    if site.discovery in ("news_sitemap", "all"):
         lines += [f"Sitemap: {base_url}/sitemap.xml", f"Sitemap: {base_url}/news-sitemap.xml"]
     return "\n".join(lines) + "\n"
 

@@ -43,6 +43,10 @@ class FaultOptions:
 
 GZIP_SITES = frozenset({"daily-courier", "city-ledger"})
 """Sites that send gzip-encoded pages to clients that accept them (as most news sites do)."""
+SITEMAPS = ("news_sitemap", "all")
+SECTIONED = ("sections", "all")
+"""Discovery styles that serve sitemaps, and section pages with date archives (``all``: a site
+with every kind of discovery document: sitemaps, feed, sections)."""
 GZIP_LEVEL = 6
 """zlib's default, and Apache mod_deflate's."""
 
@@ -144,22 +148,22 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_body(200, feeds.robots_txt(site, base).encode(), "text/plain")
         elif path == "/":
             self.send_body(200, pages.home_page(world, site).encode(), html)
-        elif site.discovery == "news_sitemap" and path == "/sitemap.xml":
+        elif site.discovery in SITEMAPS and path == "/sitemap.xml":
             self.send_body(200, feeds.sitemap_index(world, site, base).encode(), xml)
-        elif site.discovery == "news_sitemap" and path == "/news-sitemap.xml":
+        elif site.discovery in SITEMAPS and path == "/news-sitemap.xml":
             self.send_body(200, feeds.news_sitemap(world, site, base).encode(), xml)
-        elif site.discovery == "news_sitemap" and (m := re.fullmatch(
+        elif site.discovery in SITEMAPS and (m := re.fullmatch(
                 r"/sitemaps/(\d{4})-(\d{2})\.xml", path)):
             month = dt.date(int(m[1]), int(m[2]), 1)
             self.send_body(200, feeds.month_sitemap(world, site, base, month).encode(), xml)
-        elif site.discovery == "rss" and path == "/feed.xml":
+        elif site.discovery in ("rss", "all") and path == "/feed.xml":
             self.send_body(200, feeds.rss_feed(world, site, base, page).encode(),
                            "application/rss+xml; charset=utf-8")
-        elif site.discovery == "sections" and (m := re.fullmatch(r"/section/(\w+)/", path)) \
+        elif site.discovery in SECTIONED and (m := re.fullmatch(r"/section/(\w+)/", path)) \
                 and m[1] in SECTIONS:
             items = [a for a in world.articles(site.id) if a.section == m[1]]
             self._listing(f"{m[1].title()} news", items, page, path)
-        elif site.discovery == "sections" and (m := re.fullmatch(
+        elif site.discovery in SECTIONED and (m := re.fullmatch(
                 r"/archive/(\d{4})/(\d{2})/(\d{2})/", path)):
             self._archive(world, site, dt.date(int(m[1]), int(m[2]), int(m[3])), page, path)
         elif site.discovery == "faults":

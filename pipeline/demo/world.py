@@ -34,7 +34,8 @@ class DemoSite:
         id: The site id (also used in sites.yaml).
         name: Display name.
         discovery: ``news_sitemap`` (Google News + dated sitemaps), ``rss`` (paged feed only),
-            ``sections`` (section pages, pagination, date archive) or ``faults``.
+            ``sections`` (section pages, pagination, date archive), ``all`` (every one of those,
+            dated article URLs) or ``faults``.
         jsonld: Article pages carry JSON-LD.
         opengraph: Article pages carry OpenGraph tags.
         announces_updates: The site republishes updated articles (sitemap ``lastmod``).
@@ -95,15 +96,17 @@ class DemoWorld:
         days: Days of articles, counting back from ``today`` (included).
         articles_per_day: Articles per site and day.
         faults: Add the fault site (``faulty-gazette``).
+        sites: The sites instead of the bundled three (benchmarks build more).
     """
 
     def __init__(self, seed: int = 1, today: dt.date | None = None, days: int = 30,
-                 articles_per_day: int = 8, faults: bool = False) -> None:
+                 articles_per_day: int = 8, faults: bool = False, *,
+                 sites: tuple[DemoSite, ...] | None = None) -> None:
         self.seed = seed
         self.today = today or dt.datetime.now(UTC).date()
         self.days = days
         self.articles_per_day = articles_per_day
-        self.sites: tuple[DemoSite, ...] = SITES + ((FAULT_SITE,) if faults else ())
+        self.sites: tuple[DemoSite, ...] = (sites or SITES) + ((FAULT_SITE,) if faults else ())
         self._articles: dict[str, list[DemoArticle]] = {s.id: [] for s in self.sites}
         self._by_path: dict[tuple[str, str], DemoArticle] = {}
         for site in self.sites:
@@ -186,7 +189,7 @@ class DemoWorld:
             title = copy_title(title, f"{self.seed}:{story_id}:{site.id}")
         slug = slugify(title)
         crawlable = True
-        if site.discovery == "news_sitemap":
+        if site.discovery in ("news_sitemap", "all"):
             path = f"/news/{day:%Y/%m/%d}/{slug}-{number}.html"
         elif site.discovery == "rss":
             path = f"/story/{number}-{slug}"

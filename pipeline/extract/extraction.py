@@ -33,7 +33,8 @@ from pipeline import __version__
 from pipeline.archive.capture_metadata import CaptureMetadata
 from pipeline.archive.schema import ArticleRecord, RawPointer, article_id_for
 from pipeline.extract.blockpage import is_block_page
-from pipeline.extract.metadata.evidence import collect_evidence
+from pipeline.extract.body import extract_body
+from pipeline.extract.metadata.evidence import ARTICLE_TYPES, collect_evidence
 from pipeline.extract.metadata.resolve import PageMetadata, resolve_metadata
 from pipeline.extract.pagetype import (
     DEFAULT_PAGETYPE,
@@ -73,23 +74,29 @@ class ExtractionOptions:
 
     Attributes:
         fast: trafilatura's ``fast`` mode (no fallback extractors).
-        favor_precision: trafilatura's precision mode (the best plain setting on the Zyte
-            set: F1 0.964 against 0.960 for the default).
+        favor_precision: trafilatura's precision mode (off: the balanced mode wins the
+            grouped cross-validation on all dev sets, ``benchmarks/extraction_quality.py``).
         favor_recall: trafilatura's recall mode.
         include_tables: Keep table text.
         include_comments: Keep reader comments (never for the archive).
         htmldate_fallback: Ask htmldate (markup only, no free-text search) for a date when
             no stronger evidence exists.
+        fuller_below_words: On a page declaring itself an article, a body shorter than this
+            is compared with the recall pass (:mod:`pipeline.extract.body`).
+        fuller_ratio: The recall pass replaces it when it has this many times the words
+            (0 turns the rule off).
         fingerprint: SimHash feature options.
         pagetype: Article-detection thresholds.
     """
 
     fast: bool = False
-    favor_precision: bool = True
+    favor_precision: bool = False
     favor_recall: bool = False
     include_tables: bool = True
     include_comments: bool = False
-    htmldate_fallback: bool = False
+    htmldate_fallback: bool = True
+    fuller_below_words: int = 250
+    fuller_ratio: float = 2.0
     fingerprint: FingerprintOptions = DEFAULT_FINGERPRINT
     pagetype: PageTypeOptions = DEFAULT_PAGETYPE
 
@@ -240,16 +247,9 @@ def extract_details(page: PageInput, options: ExtractionOptions = DEFAULT_OPTION
             walked.append(visible_text(tree))
         return walked[0]
 
-    doc = trafilatura.bare_extraction(
-        tree, url=page.url, fast=options.fast, favor_precision=options.favor_precision,
-        favor_recall=options.favor_recall, include_comments=options.include_comments,
-        include_tables=options.include_tables, with_metadata=False, deduplicate=False,
-    )
-    text = (getattr(doc, "text", None) or "").strip()
+    text = extract_body(tree, page.url, options, article_like=bool(
+        evidence.objects_of(ARTICLE_TYPES)) or "og:article" in evidence.types)
     words = count_words(text)
-    if words < options.pagetype.min_words and not options.favor_recall:
-        text = _retry_extraction(tree, page.url, text, options)
-        words = count_words(text)
     meta = resolve_metadata(evidence, url=page.url, fetched_at=fetched_at, hint=page.hint,
                             fallback=_fallback(tree, page.url, fetched_at, options),
                             visible_text=lambda: shown().text)
@@ -289,6 +289,10 @@ def extract_details(page: PageInput, options: ExtractionOptions = DEFAULT_OPTION
         published_source=meta.published.source if meta.published else None,
         modified_at=meta.modified.utc if meta.modified else None,
         modified_source=meta.modified.source if meta.modified else None,
+        published_at_local=meta.published.local_iso if meta.published else None,
+        published_date=meta.published.value.date() if meta.published else None,
+        modified_at_local=meta.modified.local_iso if meta.modified else None,
+        modified_date=meta.modified.value.date() if meta.modified else None,
         language=meta.language,
         description=meta.description,
         tags=meta.tags,
@@ -296,29 +300,6 @@ def extract_details(page: PageInput, options: ExtractionOptions = DEFAULT_OPTION
         word_count=word_count,
     )
     return PageResult(record, meta)
-
-
-def _retry_extraction(tree: HtmlElement, url: str, text: str,
-                      options: ExtractionOptions) -> str:
-    """Retry a page whose body came out (almost) empty in less selective modes.
-
-    Precision mode, and sometimes the default mode, discards a whole article whose markup
-    looks like boilerplate; the default then the recall mode keep it. Only pages below
-    ``pagetype.min_words`` pay for the retry.
-    """
-    recall_modes = [True] if not options.favor_precision else [False, True]
-    for recall in recall_modes:
-        doc = trafilatura.bare_extraction(
-            tree, url=url, fast=options.fast, favor_recall=recall,
-            include_comments=options.include_comments, include_tables=options.include_tables,
-            with_metadata=False, deduplicate=False,
-        )
-        retry = (getattr(doc, "text", None) or "").strip()
-        if count_words(retry) > count_words(text):
-            text = retry
-        if count_words(text) >= options.pagetype.min_words:
-            break
-    return text
 
 
 def _is_html(content_type: str) -> bool:
@@ -340,7 +321,8 @@ def _fallback(tree: HtmlElement, url: str, fetched_at: dt.datetime,
             if name == "date" and options.htmldate_fallback:
                 found = htmldate.find_date(
                     tree, url=url, original_date=True, extensive_search=False,
-                    max_date=fetched_at.strftime("%Y-%m-%d"), outputformat="%Y-%m-%d",
+                    max_date=fetched_at.strftime("%Y-%m-%d"),
+                    outputformat="%Y-%m-%dT%H:%M:%S%z",
                 )
                 return str(found) if found else None
         except Exception:

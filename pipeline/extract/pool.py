@@ -135,6 +135,7 @@ def extract_captures(
     workers: int = 0,
     options: ExtractionOptions = DEFAULT_OPTIONS,
     counts: Counter[str] | None = None,
+    chunk_size: int = 16,
 ) -> Iterator[ArticleRecord]:
     """Extract WARC captures of one site, yielding records and counting skips by reason.
 
@@ -144,13 +145,15 @@ def extract_captures(
         workers: See :func:`extract_many`.
         options: Stage options.
         counts: Receives ``extracted`` and ``skipped:<reason>`` counts.
+        chunk_size: Pages per task of the pool (see :func:`extract_many`).
 
     Yields:
         The records of article pages.
     """
     counts = counts if counts is not None else Counter()
     pages = (page_from_capture(c, site) for c in captures)
-    for result in extract_many(pages, workers=workers, options=options):
+    for result in extract_many(pages, workers=workers, options=options,
+                               chunk_size=chunk_size):
         if isinstance(result, Skip):
             counts[f"skipped:{result.reason}"] += 1
         else:

@@ -17,16 +17,32 @@ from pipeline.config.settings import Settings
 from pipeline.dates import parse_day
 from pipeline.run.crawl_step import crawl_counts
 from pipeline.run.plan import COMPLETE, archive_for, sorted_counts
+from pipeline.run.progress import Ticker
 from pipeline.run.verdict import Verdict, judge
 
 NO_VERDICT = "rebuilt from raw WARCs of a crawl that was never committed: no crawl verdict"
 """Coverage note of a reprocessed partition that had no manifest (the next run crawls it)."""
 
+SMALL_PARTITION_BYTES = 2 * 1024 * 1024
+"""WARC bytes (compressed) below which a partition is extracted without the process pool: about
+75 news pages of 125 KB, where the pool's start-up (1-3 s) outweighs what a second worker saves
+(measured with ``benchmarks/backfill.py``)."""
+CHUNK_PAGES = 4
+"""Pages per task of the extraction pool: a day partition holds tens of pages, so small chunks
+keep every worker busy (with the pool's default of 16, a day of 15 articles used one worker)."""
+
 log = logging.getLogger(__name__)
 
 
-def _raw_keys(store: ArchiveStore, site: str, day: dt.date) -> list[str]:
-    return [o.key for o in store.list(raw_prefix(site, day) + "/") if is_warc_key(o.key)]
+def _raw_keys(store: ArchiveStore, site: str, day: dt.date) -> tuple[list[str], int]:
+    """The partition's WARC keys and their total size in bytes."""
+    found = [o for o in store.list(raw_prefix(site, day) + "/") if is_warc_key(o.key)]
+    return [o.key for o in found], sum(o.size for o in found)
+
+
+def _errors(counts: Counter[str]) -> int:
+    """Captures that could not be read or extracted (WARC errors and failed extractions)."""
+    return sum(v for k, v in counts.items() if k.startswith("warc:") or "error" in k)
 
 
 def extract(
@@ -63,7 +79,10 @@ def extract(
     if crawl_result.get("status") == COMPLETE:
         return {**result, "status": COMPLETE, "staged": None, "counts": {}}
     counts: Counter[str] = Counter()
-    keys = _raw_keys(store, site, day)
+    keys, size = _raw_keys(store, site, day)
+    # a small day (a window's day of a few dozen pages) is extracted in this process: starting the
+    # pool (its processes and their imports) would cost more than the second core saves
+    workers = 1 if size < SMALL_PARTITION_BYTES else settings.extract_workers
     counts["warc_files"] = len(keys)
 
     def captures() -> Any:
@@ -71,11 +90,18 @@ def extract(
             errors: Counter[str] = Counter()
             for capture in iter_captures(store, key, errors=errors):
                 counts["captures"] += 1
+                if capture.revisit_reason:  # never an article: counted by why (docs/archive.md)
+                    counts[f"revisit:{capture.revisit_reason}"] += 1
                 yield capture
             counts.update({f"warc:{k}": v for k, v in errors.items()})
 
-    records = list(extract_captures(captures(), site, workers=settings.extract_workers,
-                                    counts=counts))
+    ticker = Ticker(f"extract {site} {day}", "captures")  # a progress line every few seconds
+    records = []
+    for record in extract_captures(captures(), site, workers=workers,
+                                   counts=counts, chunk_size=CHUNK_PAGES):
+        records.append(record)
+        ticker.tick(counts["captures"], articles=len(records), errors=_errors(counts))
+    ticker.finish(counts["captures"], articles=len(records), errors=_errors(counts))
     data_key = staged_key(run_id, site, day, "parquet")
     store.put(data_key, write_records(records), content_type="application/vnd.apache.parquet")
     verdict = crawl_result.get("verdict")

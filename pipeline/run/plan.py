@@ -1,5 +1,8 @@
-"""Plan a run: the (site, date) items to crawl, or the partitions to reprocess.
+"""Plan a run: the (site, date) items, the crawls that cover them, or the partitions to reprocess.
 
+A run's unit of work is the (site, date) partition (:func:`plan`); its unit of crawling is the
+window (:func:`crawl_units`): one crawl process per site for up to ``crawl_window_days``
+consecutive days, which fetches each discovery document once and writes each capture to its day.
 Every function of :mod:`pipeline.run` takes and returns JSON-serialisable values (they travel
 through XCom). An item whose partition is committed as complete is left alone: without ``force``
 the crawl, extraction and publish of that item do nothing, so running an interval again leaves a
@@ -10,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from pipeline.archive.layout import is_warc_key, parse_partition_key, raw_listing
@@ -76,6 +79,42 @@ def plan(
         chosen = [s for s in sites if s in valid]
     return [{"site": site, "date": day.isoformat()}
             for day in days_between(start, end) for site in chosen]
+
+
+def crawl_units(items: Sequence[Mapping[str, Any]],
+                window_days: int = 31) -> list[dict[str, Any]]:
+    """Group the (site, date) items of a run into crawls: one per site and window.
+
+    A site's days are cut into runs of consecutive days of at most ``window_days`` each (the
+    ``crawl_window_days`` setting), so a 5-year backfill still commits window by window.
+
+    Args:
+        items: What :func:`plan` returned.
+        window_days: Days one crawl covers at most (>= 1).
+
+    Returns:
+        ``[{"site", "start", "end", "days": [...]}, ...]`` ordered by site then start; ``days``
+        are the items' dates in the window (every day from ``start`` to ``end``).
+    """
+    size = max(1, int(window_days))
+    by_site: dict[str, set[dt.date]] = {}
+    for item in items:
+        by_site.setdefault(str(item["site"]), set()).add(parse_day(str(item["date"])))
+    units: list[dict[str, Any]] = []
+    for site in sorted(by_site):
+        chunk: list[dt.date] = []
+        for day in sorted(by_site[site]):
+            if chunk and (len(chunk) >= size or day - chunk[-1] > dt.timedelta(days=1)):
+                units.append(_unit(site, chunk))
+                chunk = []
+            chunk.append(day)
+        units.append(_unit(site, chunk))
+    return units
+
+
+def _unit(site: str, days: Sequence[dt.date]) -> dict[str, Any]:
+    return {"site": site, "start": days[0].isoformat(), "end": days[-1].isoformat(),
+            "days": [d.isoformat() for d in days]}
 
 
 def invalid_sites(sites_file: str | None = None) -> list[dict[str, str]]:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -80,7 +81,9 @@ def publish_day(
         One summary per partition, and the day's new index entries.
     """
     records = [r for batch in batches for r in batch.records]
+    clock = time.monotonic()
     outcome = deduplicate(store, day, records, settings)
+    dedup_s = round(time.monotonic() - clock, 3)  # the run report's dedup stage
     by_site: dict[str, list[ArticleRecord]] = {}
     for record in outcome.records:
         by_site.setdefault(record.site, []).append(record)
@@ -99,7 +102,7 @@ def publish_day(
         summaries.append({"site": batch.site, "date": day.isoformat(),
                           "status": "published" if changed else "unchanged",
                           "manifest": manifest_key(batch.site, day),
-                          "counts": dict(manifest.counts),
+                          "counts": dict(manifest.counts), "dedup_s": dedup_s,
                           **coverage_summary(manifest.coverage)})
     return summaries, _entries(outcome)
 

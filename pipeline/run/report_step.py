@@ -73,3 +73,63 @@ def _with_anomaly(history: anomaly.History, result: dict[str, Any],
     if flag is not None:
         result["anomaly"] = flag
     return result
+
+
+INTERRUPTED = "interrupted"
+"""Status of a site-day a signal stopped before it was committed (``runs/<run id>.json``)."""
+
+
+def report_interrupted(
+    run_id: str,
+    plan_items: Sequence[Mapping[str, Any]],
+    *,
+    kind: str,
+    force: bool,
+    signal_name: str,
+    settings: Settings,
+) -> str:
+    """Write the report of a run a signal stopped: each site-day as the archive now holds it.
+
+    Nothing is assumed from the run's own progress: a site-day is ``published`` only when its
+    committed manifest names this run, ``complete`` only when an earlier run committed it
+    complete and this run was not asked to crawl it again (no ``--force``); every other planned
+    site-day is ``interrupted`` (not committed by this run; a partial partition an earlier run
+    left stays partial and the next run crawls it again). The report is not ``ok``.
+
+    Args:
+        run_id: The run.
+        plan_items: The planned (site, date) items.
+        kind: ``manual``, ``backfill``...
+        force: Whether the run was to crawl committed partitions again.
+        signal_name: ``SIGINT`` or ``SIGTERM``, for the entries' error text.
+        settings: The settings.
+
+    Returns:
+        The report's key.
+    """
+    from pipeline.archive.partition import read_manifest
+    from pipeline.run.publish import coverage_summary
+
+    store = archive_for(settings)
+    results: list[dict[str, Any]] = []
+    failures: list[dict[str, Any]] = []
+    for item in plan_items:
+        site, day = str(item["site"]), parse_day(str(item["date"]))
+        manifest = read_manifest(store, site, day)
+        ours = manifest is not None and manifest.run_id == run_id
+        kept = (manifest is not None and not force and manifest.coverage.coverage == COMPLETE)
+        if manifest is not None and (ours or kept):
+            results.append({"site": site, "date": day.isoformat(),
+                            "status": "published" if ours else COMPLETE,
+                            "counts": dict(manifest.counts),
+                            **coverage_summary(manifest.coverage)})
+            continue
+        left = ("; the archive keeps the partial partition of run "
+                f"{manifest.run_id}") if manifest is not None else ""
+        failures.append({"site": site, "date": day.isoformat(), "status": INTERRUPTED,
+                         "stage": INTERRUPTED, "reason": INTERRUPTED,
+                         "error": f"interrupted ({signal_name}) before it was committed{left}"})
+    key = report(run_id, plan_items, results, failures, kind=kind, settings=settings)
+    log.warning("run %s interrupted (%s): %d site-days not committed", run_id, signal_name,
+                len(failures))
+    return key

@@ -3,9 +3,12 @@
 - **failed**: nothing trustworthy was read. No discovery source could be read (connection
   refused, DNS failure, the network guard's refusal, 5xx or 429 after retries, a block page), or
   every article fetch failed, or most article fetches were blocked (reason ``blocked``). A failed
-  site-day is not committed: the crawl step raises
-  :class:`~pipeline.run.crawl_step.SiteDayFailed`, so ``newsarchive run``
-  exits 1 and the item's Airflow task fails (and is retried); its raw WARCs stay in ``raw/``.
+  site-day is not committed: when every day of the crawl's window failed, the crawl step raises
+  :class:`~pipeline.run.crawl_step.SiteDayFailed` (the Airflow crawl task fails and is retried);
+  a day that failed while other days of its window were read is returned as ``failed`` and left
+  out. Either way ``newsarchive run`` exits 1, the run report names the day, and its raw WARCs
+  stay in ``raw/``. Each day of a window is judged on its own report: its own article fetches,
+  and the discovery evidence the window's days share.
 - **partial**: committed, with ``coverage_notes`` saying why it may lack articles: the page cap
   (``CLOSESPIDER_PAGECOUNT``, ``--page-cap``), a site cap or a sitemap cap (depth, count) was
   reached, article fetches failed after retries, the crawl was interrupted, a discovery source

@@ -1,5 +1,8 @@
 """Save the crawl's stats with the run: ``staging/<run_id>/crawl/<site>-<partition>.json``.
 
+One report per day partition the crawl wrote (a crawl covers a window of days,
+:mod:`spiders.partitions`): each with that day's article counts, WARC keys and payload index, and
+the discovery evidence of the whole crawl, so that every day gets its own verdict.
 The report lists what was discovered, fetched, skipped (by reason) and failed (by kind), the
 WARC keys written and the payload index, so the next task of the run (extraction) reads it
 from the archive instead of from this worker's disk.
@@ -35,22 +38,30 @@ def _grouped(stats: dict[str, Any], prefix: str) -> dict[str, int]:
 
 
 def build_report(spider: Spider, stats: dict[str, Any], warc_keys: list[str],
-                 payload_index_key: str | None) -> CrawlReport:
-    """The crawl report of a news spider run.
+                 payload_index_key: str | None, partition: dt.date | None = None) -> CrawlReport:
+    """The crawl report of one day partition of a news spider run.
 
     Args:
-        spider: The finished spider (``site_id``, ``partition``, ``run_id``, ``window``).
+        spider: The finished spider (``site_id``, ``partition``, ``run_id``, ``window``, and for
+            a window crawl ``day_stats`` and ``articles_of``).
         stats: The crawl stats.
-        warc_keys: WARC files written.
-        payload_index_key: Key of the saved payload digests, if any.
+        warc_keys: WARC files written for the partition.
+        payload_index_key: Key of the partition's saved payload digests, if any.
+        partition: The day partition (default: ``spider.partition``).
     """
+    partition = partition or spider.partition  # type: ignore[attr-defined]
+    if hasattr(spider, "day_stats"):  # the news/* counts of this day, shared ones included
+        stats = {k: v for k, v in stats.items() if not k.startswith("news/")}
+        stats.update(spider.day_stats(partition))
+    articles = spider.articles_of(partition) if hasattr(spider, "articles_of") else \
+        getattr(spider, "fetched_articles", ())
     window = getattr(spider, "window", None)
     fetches = _grouped(stats, "news/article_fetches/")
     plain = {k: (v.isoformat() if isinstance(v, dt.datetime | dt.date) else v)
              for k, v in stats.items() if isinstance(v, int | float | str | dt.datetime)}
     return CrawlReport(
         site=spider.site_id,  # type: ignore[attr-defined]
-        partition=spider.partition,  # type: ignore[attr-defined]
+        partition=partition,
         run_id=spider.run_id,  # type: ignore[attr-defined]
         window=CrawlWindow(window.start, window.end, window.today, window.nightly)
         if window else None,
@@ -60,7 +71,7 @@ def build_report(spider: Spider, stats: dict[str, Any], warc_keys: list[str],
         fetched={"articles": int(stats.get("news/fetched/article", 0)),
                  "discovery_pages": int(stats.get("news/fetched/discovery", 0)),
                  "responses": int(stats.get("downloader/response_count", 0))},
-        articles=tuple(sorted(getattr(spider, "fetched_articles", ()))),
+        articles=tuple(sorted(articles)),
         skipped=_grouped(stats, "news/skipped/"),
         errors=_grouped(stats, "news/errors/"),
         warnings=_grouped(stats, "news/warnings/"),
@@ -77,7 +88,7 @@ def build_report(spider: Spider, stats: dict[str, Any], warc_keys: list[str],
 
 
 class CrawlReportExtension:
-    """Writes the crawl report at spider close.
+    """Writes the crawl reports (one per day partition) at spider close.
 
     Settings: ``CRAWL_REPORT_ENABLED``, ``ARCHIVE_URL``.
     """
@@ -86,7 +97,7 @@ class CrawlReportExtension:
         self.crawler = crawler
         self.archive_url = archive_url
         self.settings = settings
-        self.key: str | None = None
+        self.keys: list[str] = []
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> CrawlReportExtension:  # noqa: D102
@@ -110,9 +121,13 @@ class CrawlReportExtension:
         stats.setdefault("finish_reason", reason)
         for why, count in REFUSED.items():
             stats[f"netguard/refused_resolved/{why}"] = count
-        report = build_report(spider, stats, keys,
-                              capture.payload_index_key if capture else None)
         store = open_store(self.archive_url, self.settings)
-        key = await maybe_deferred_to_future(deferToThread(write_crawl_report, store, report))
-        self.key = key
-        log.info("crawl report saved to %s/%s", store.url, key)
+        days = spider.partitions() if hasattr(spider, "partitions") else \
+            [spider.partition]  # type: ignore[attr-defined]
+        for day in days:
+            day_keys = capture.keys_by_day.get(day, []) if capture is not None else keys
+            report = build_report(spider, stats, day_keys,
+                                  capture.payload_index_keys.get(day) if capture else None, day)
+            key = await maybe_deferred_to_future(deferToThread(write_crawl_report, store, report))
+            self.keys.append(key)
+            log.info("crawl report saved to %s/%s", store.url, key)

@@ -1,13 +1,15 @@
 """Own the crawl's WARC writer: open it at spider start, close and upload it at the end.
 
-Files go to ``raw/site=<site>/date=<partition>/`` and are uploaded at each rollover and at
-close, so a killed crawl loses at most the open file. Writes and uploads run in one dedicated
+Files go to ``raw/site=<site>/date=<day>/``, one writer per day partition of the crawl's window,
+opened at the first capture of that day (the spider's ``partition_of`` decides each capture's
+day, :mod:`spiders.partitions`); they are uploaded at each rollover and at close, so a killed
+crawl loses at most the open files. Writes and uploads run in one dedicated
 thread (the writer is not thread-safe, and boto3 blocks), never in the reactor. Payload digests
 of earlier crawls of the site are loaded at start (``known_payloads``, for revisit records) and
 this crawl's digests are saved at close (:mod:`pipeline.archive.payloads`).
 
 Needs the asyncio reactor (Scrapy's default). The spider supplies ``site_id``, ``partition``
-(a date) and ``run_id`` attributes.
+(a date: every capture's day unless it has ``partition_of``) and ``run_id`` attributes.
 
 An archive that cannot be opened or written at spider start (checked with
 :func:`pipeline.archive.store.check_writable`, before any request) closes the spider at once with
@@ -55,6 +57,12 @@ FATAL_FINISH_REASONS = frozenset({ARCHIVE_UNAVAILABLE, WARC_WRITE_FAILED})
 """Finish reasons after which ``scrapy crawl`` exits non-zero (:mod:`spiders.commands.crawl`)."""
 
 
+def _partitions(spider: Spider) -> list[dt.date]:
+    """The day partitions a spider writes (one, ``spider.partition``, unless it says more)."""
+    days = getattr(spider, "partitions", None)
+    return list(days()) if days else [spider.partition]  # type: ignore[attr-defined]
+
+
 class WarcCaptureExtension:
     """WARC writer lifecycle.
 
@@ -71,9 +79,11 @@ class WarcCaptureExtension:
         self.max_bytes = max_bytes
         self.lookback_days = lookback_days
         self.store: ArchiveStore | None = None
-        self.writer: WarcWriter | None = None
+        self.writers: dict[dt.date, WarcWriter] = {}
         self.keys: list[str] = []
-        self.payload_index_key: str | None = None
+        self.keys_by_day: dict[dt.date, list[str]] = {}
+        self.payload_index_keys: dict[dt.date, str] = {}
+        self._known: Any = None
         self._pool = ThreadPool(minthreads=1, maxthreads=1, name="warc-writer")
         # a daemon: an error path that misses stop_pool() must not keep the process alive
         self._pool.threadFactory = functools.partial(  # type: ignore[assignment]
@@ -124,7 +134,8 @@ class WarcCaptureExtension:
                 :data:`ARCHIVE_UNAVAILABLE`): the crawl closes before any request.
         """
         site: str = spider.site_id  # type: ignore[attr-defined]
-        partition: dt.date = spider.partition  # type: ignore[attr-defined]
+        # digests of the days before the window (the first day the crawl writes)
+        partition: dt.date = min(_partitions(spider), default=spider.partition)  # type: ignore[attr-defined]
         self._pool.start()
         try:
             self.store = open_store(self.archive_url, self.settings)
@@ -138,24 +149,30 @@ class WarcCaptureExtension:
             log.error("WARC capture cannot use the archive %s: %s; stopping the crawl "
                       "before any fetch", self.archive_url, exc)
             raise CloseSpider(ARCHIVE_UNAVAILABLE) from exc
-        self._start_writer(spider, known)
+        self._known = known
+        log.info("WARC capture to %s/%s (%d known payloads)", self.store.url,
+                 raw_prefix(site, partition), len(known))
 
-    def _start_writer(self, spider: Spider, known: Any) -> None:
+    def _writer(self, spider: Spider, partition: dt.date) -> WarcWriter:
+        """The writer of one day partition, opened at its first capture (writer thread)."""
+        writer = self.writers.get(partition)
+        if writer is not None:
+            return writer
         assert self.store is not None
         site: str = spider.site_id  # type: ignore[attr-defined]
-        partition: dt.date = spider.partition  # type: ignore[attr-defined]
         run_id: str = spider.run_id  # type: ignore[attr-defined]
-        self.writer = WarcWriter(
+        writer = self.writers[partition] = WarcWriter(
             self.store, raw_prefix(site, partition), max_bytes=self.max_bytes,
             name=warc_file_stem(site, dt.datetime.now(dt.UTC), secrets.token_hex(3)),
             warcinfo={"isPartOf": f"{site}/{partition.isoformat()}", "operator-run": run_id,
                       "http-header-user-agent": self.crawler.settings.get("USER_AGENT", "")},
-            known_payloads=known, on_file_done=self._file_done)
-        log.info("WARC capture to %s/%s (%d known payloads)", self.store.url,
-                 raw_prefix(site, partition), len(known))
+            known_payloads=self._known,
+            on_file_done=functools.partial(self._file_done, partition))
+        return writer
 
-    def _file_done(self, key: str) -> None:
+    def _file_done(self, partition: dt.date, key: str) -> None:
         self.keys.append(key)
+        self.keys_by_day.setdefault(partition, []).append(key)
         if self.crawler.stats is not None:
             self.crawler.stats.inc_value("warc/files")
 
@@ -170,16 +187,20 @@ class WarcCaptureExtension:
         """
         if self._failure is not None:
             raise self._failure
-        if self.writer is None:
+        spider = self.crawler.spider
+        if self._known is None or self.store is None or spider is None:
             return
+        day_of = getattr(spider, "partition_of", None)
+        partition: dt.date = day_of(exchange.metadata) if day_of else \
+            spider.partition  # type: ignore[attr-defined]
         await self._slots.acquire()
-        future = asyncio.ensure_future(self._in_thread(self._write_one, exchange))
+        future = asyncio.ensure_future(self._in_thread(self._write_one, spider, partition,
+                                                       exchange))
         self._pending.add(future)
         future.add_done_callback(self._written)
 
-    def _write_one(self, exchange: Exchange) -> RawPointer:
-        assert self.writer is not None
-        return self.writer.write(exchange)
+    def _write_one(self, spider: Spider, partition: dt.date, exchange: Exchange) -> RawPointer:
+        return self._writer(spider, partition).write(exchange)
 
     def _written(self, future: asyncio.Future[RawPointer]) -> None:
         self._pending.discard(future)
@@ -201,7 +222,7 @@ class WarcCaptureExtension:
         """Close the writer (upload the open file) and save payload digests, once.
 
         Returns:
-            The keys of every WARC file written by this crawl.
+            The keys of every WARC file written by this crawl (by day: :attr:`keys_by_day`).
         """
         if self._finished is None:
             self._finished = asyncio.ensure_future(self._finish())
@@ -209,22 +230,24 @@ class WarcCaptureExtension:
 
     async def _finish(self) -> list[str]:
         spider = self.crawler.spider
-        if self.writer is None or self.store is None or spider is None:
+        if self._known is None or self.store is None or spider is None:
             return list(self.keys)
-        writer = self.writer
         try:
             while self._pending:
                 await asyncio.wait(list(self._pending))
-            await self._in_thread(writer.close)
+            for writer in list(self.writers.values()):
+                await self._in_thread(writer.close)
             if self._failure is not None:
                 raise self._failure
-            self.payload_index_key = await self._in_thread(
-                save_payloads, self.store, spider.site_id,  # type: ignore[attr-defined]
-                spider.partition, writer.payload_digests)  # type: ignore[attr-defined]
+            for partition, writer in sorted(self.writers.items()):
+                self.payload_index_keys[partition] = await self._in_thread(
+                    save_payloads, self.store, spider.site_id,  # type: ignore[attr-defined]
+                    partition, writer.payload_digests)
         finally:
             self.stop_pool()
         if self.crawler.stats is not None:
-            self.crawler.stats.set_value("warc/revisits", writer.stats.get("revisit", 0))
+            self.crawler.stats.set_value(
+                "warc/revisits", sum(w.stats.get("revisit", 0) for w in self.writers.values()))
         return list(self.keys)
 
     async def spider_closed(self, spider: Spider) -> None:

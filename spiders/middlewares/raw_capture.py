@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 from scrapy.exceptions import NotConfigured
 
 from pipeline.archive.capture_metadata import CaptureMetadata
-from pipeline.archive.warc import Exchange
+from pipeline.archive.warc import Exchange, RefersTo
 from spiders.extensions.warc_capture import WarcCaptureExtension
 
 if TYPE_CHECKING:
@@ -28,6 +28,9 @@ if TYPE_CHECKING:
 
 META_KEY = "capture_metadata"
 """``request.meta`` key of a :class:`CaptureMetadata` written as the exchange's metadata record."""
+REFERS_TO_META = "refers_to"
+"""``request.meta`` key of the :class:`RefersTo` of a conditional re-fetch (a 304 becomes a
+``revisit`` record referring to it; :mod:`spiders.middlewares.revisits`)."""
 
 
 def header_list(headers: Headers) -> list[tuple[str, str]]:
@@ -50,6 +53,9 @@ def exchange_for(request: Request, response: Response, fetched_at: dt.datetime) 
     if metadata is not None and not isinstance(metadata, CaptureMetadata):
         raise TypeError(f"request.meta[{META_KEY!r}] must be a CaptureMetadata, "
                         f"not {type(metadata).__name__}")
+    refers_to = request.meta.get(REFERS_TO_META)
+    if refers_to is not None and not isinstance(refers_to, RefersTo):
+        raise TypeError(f"request.meta[{REFERS_TO_META!r}] must be a RefersTo")
     ip = response.ip_address
     return Exchange(
         url=response.url,
@@ -63,6 +69,7 @@ def exchange_for(request: Request, response: Response, fetched_at: dt.datetime) 
         protocol=response.protocol or "HTTP/1.1",
         ip_address=str(ip) if ip is not None else None,
         metadata=metadata,
+        refers_to=refers_to,
     )
 
 

@@ -1,18 +1,20 @@
 """The one generic news spider, driven by a site's entry in sites.yaml.
 
 ``scrapy crawl news -a site=ID -a start=YYYY-MM-DD -a end=YYYY-MM-DD [-a partition=DATE]
-[-a run_id=ID] [-a today=DATE] [-a sites_file=PATH]``
+[-a skip_days=DATE,DATE] [-a run_id=ID] [-a today=DATE] [-a sites_file=PATH]``
 
 It walks the site's discovery sources (sitemaps, news sitemaps, robots.txt ``Sitemap:`` lines,
 feeds, listing pages, date archives), keeps the article links whose date evidence falls in the
-window
-(:meth:`pipeline.crawl.candidates.Window.judge`) and fetches each once. The crawl's output is the
+window (:meth:`pipeline.crawl.candidates.Window.judge`) and fetches each once. Its output is the
 raw capture (WARC) and the crawl report; every skip and error is counted with a reason in the
 stats (``news/skipped/<reason>``, ``news/errors/<kind>``). The evidence of the site-day's verdict
 (:mod:`pipeline.run.verdict`) is kept too: what each discovery source gave or why it could not be
 read (:attr:`NewsSpider.sources`), and every article request's outcome
 (``news/article_fetches/<ok|failed|blocked|skipped>``). A challenge, CAPTCHA or consent page
 (:mod:`pipeline.extract.blockpage`) is counted as ``blocked``, never as a fetched article.
+
+One crawl covers the window, each discovery document fetched once; each capture goes to one day
+partition, each day gets a crawl report (:mod:`spiders.partitions`; ``partition=DATE``: one).
 """
 
 from __future__ import annotations
@@ -33,7 +35,8 @@ from twisted.python.failure import Failure
 
 from pipeline.archive.capture_metadata import CaptureMetadata
 from pipeline.archive.layout import check_run_id
-from pipeline.config.sites import DiscoverySource, Site, load_sites
+from pipeline.config.sites import AUTO, DiscoverySource, Site, load_sites
+from pipeline.crawl.autodiscovery import site_scope
 from pipeline.crawl.candidates import (
     Candidate,
     Window,
@@ -47,12 +50,13 @@ from pipeline.crawl.discovery import (
     parse_sitemap,
     robots_sitemaps,
 )
-from pipeline.dates import parse_day
 from pipeline.errors import ConfigError
 from pipeline.extract.blockpage import block_reason
 from pipeline.urls import canonicalize_url, same_site
+from spiders.autodiscovery import PROBE_META, AutoDiscovery
 from spiders.middlewares.raw_capture import META_KEY
 from spiders.outcomes import SOURCE_META, DiscoveryEvidence, SourceTally, error_kind
+from spiders.partitions import DayPartitions, date_arg
 
 log = logging.getLogger(__name__)
 
@@ -61,14 +65,9 @@ GONE = frozenset({"http_404", "http_410"})
 """Article errors counted as skipped outcomes (the page is gone), not as failed fetches."""
 _CHARSET = re.compile(rb"charset=([\w.:-]+)", re.I)
 
-def _date_arg(name: str, value: str) -> dt.date:
-    try:
-        return parse_day(value)
-    except ConfigError:
-        raise ConfigError(f"spider argument {name}={value!r} is not a YYYY-MM-DD date") from None
 
 
-class NewsSpider(DiscoveryEvidence, scrapy.Spider):
+class NewsSpider(AutoDiscovery, DayPartitions, DiscoveryEvidence, scrapy.Spider):
     """Crawl one site for one date window."""
 
     name = "news"
@@ -76,23 +75,23 @@ class NewsSpider(DiscoveryEvidence, scrapy.Spider):
     """Child sitemaps followed: depth and ``SITEMAP_MAX_CHILDREN`` per crawl."""
 
     def __init__(self, *, site: str = "", start: str = "", end: str = "", partition: str = "",
-                 run_id: str = "", today: str = "", sites_file: str = "", **kwargs: Any):
+                 run_id: str = "", today: str = "", sites_file: str = "", skip_days: str = "",
+                 **kwargs: Any):
         super().__init__(**kwargs)
         if not site or not start:
             raise ConfigError("the news spider needs -a site=ID -a start=YYYY-MM-DD")
         self.site_id = site
-        first = _date_arg("start", start)
-        last = _date_arg("end", end) if end else first
+        first = date_arg("start", start)
+        last = date_arg("end", end) if end else first
         if last < first:
             raise ConfigError(f"end {last} is before start {first}")
         now = dt.datetime.now(dt.UTC)
-        self.window = Window(first, last, _date_arg("today", today) if today else now.date())
-        self.partition = _date_arg("partition", partition) if partition else first
+        self.window = Window(first, last, date_arg("today", today) if today else now.date())
+        self._init_days(partition, skip_days)
         self.run_id = check_run_id(run_id or f"manual__{now:%Y-%m-%dT%H%M%S}Z")
         self.sites_file = sites_file
         self.site: Site | None = None
         self.seen: set[str] = set()
-        self.fetched_articles: set[str] = set()
         self.pages_requested = 0
         self.articles_requested = 0
         self.sources: dict[str, SourceTally] = {}
@@ -103,6 +102,7 @@ class NewsSpider(DiscoveryEvidence, scrapy.Spider):
         spider: NewsSpider = super().from_crawler(crawler, *args, **kwargs)
         path = spider.sites_file or crawler.settings.get("SITES_FILE") or None
         spider.site = site = load_sites(path).get(spider.site_id)
+        spider.scope = site_scope(site, load_sites(path).sites)  # {kind: auto} stays inside
         spider.sitemap_budget = SitemapBudget(crawler.settings.getint("SITEMAP_MAX_CHILDREN"))
         domains = sorted({d.split(":")[0] for d in site.allowed_domains})
         spider.allowed_domains = domains  # type: ignore[attr-defined]
@@ -114,12 +114,7 @@ class NewsSpider(DiscoveryEvidence, scrapy.Spider):
                 crawler.settings.set(name, value, priority="spider")
         return spider
 
-    # -- bookkeeping ----------------------------------------------------------------------------
-    def count(self, key: str, value: int = 1) -> None:
-        """Increment ``news/<key>`` in the crawl stats."""
-        if self.crawler.stats is not None:
-            self.crawler.stats.inc_value(f"news/{key}", value)
-
+    # -- requests -------------------------------------------------------------------------------
     def _request(self, url: str, callback: Any, *, role: str,
                  capture: CaptureMetadata | None = None, origin: str = "",
                  **cb_kwargs: Any) -> scrapy.Request | None:
@@ -158,6 +153,8 @@ class NewsSpider(DiscoveryEvidence, scrapy.Spider):
         elif source.kind == "feed":
             requests.append(self._request(source.url, self.parse_feed, role="feed",
                                           origin=origin, page=1))
+        elif source.kind == AUTO:
+            requests.extend(self._auto_requests(source))
         elif source.kind == "listing":
             requests.append(self._request(source.url, self.parse_listing, role="listing",
                                           origin=origin, source=source, page=1, day=None))
@@ -264,18 +261,23 @@ class NewsSpider(DiscoveryEvidence, scrapy.Spider):
         for raw in candidates:
             if tally is not None:
                 tally.links += 1
-            self.count("discovered")
-            self.count(f"discovered/{raw.source}")
             url = canonicalize_url(raw.url)
             candidate = with_url_date(raw)
+            day = self.window.day_of(candidate.published, candidate.modified)
+            self.count("discovered", day=day)
+            self.count(f"discovered/{raw.source}", day=day)
             if not same_site(url, self.site.allowed_domains):
-                self.count("skipped/offsite")
+                self.count("skipped/offsite", day=day)
+            elif tally is not None and tally.kind == AUTO and not self.scope.contains(url):
+                self.count("skipped/out_of_site_path", day=day)
             elif strict and not self.site.is_article_url(url):
-                self.count("skipped/not_article")
+                self.count("skipped/not_article", day=day)
             elif reason := self.window.judge(candidate):
-                self.count(f"skipped/{reason}")
+                self.count(f"skipped/{reason}", day=day)
             elif url in self.seen:
-                self.count("skipped/duplicate_url")
+                self.count("skipped/duplicate_url", day=day)
+            elif self.by_day and day in self.skip_days:
+                self.count("skipped/day_complete")  # that day has no report: shared
             elif self.articles_requested >= self.site.limits.max_articles:
                 self.count("skipped/article_cap")
             else:
@@ -290,45 +292,51 @@ class NewsSpider(DiscoveryEvidence, scrapy.Spider):
     # -- articles and errors --------------------------------------------------------------------
     def parse_article(self, response: Response) -> None:
         """Count the fetched article; non-HTML skipped, block pages counted, charset lies noted."""
+        day = self.partition_of(response.meta.get(META_KEY))
         content_type = (response.headers.get(b"Content-Type") or b"").decode("latin-1").lower()
         if not content_type.startswith(HTML_TYPES):
-            self.count("skipped/non_html")
-            self.count("article_fetches/skipped")
+            self.count("skipped/non_html", day=day)
+            self.count("article_fetches/skipped", day=day)
             return
         reason = block_reason(response.status, response.body)
         if reason is not None:
             log.warning("blocked (%s): %s", reason, response.url)
-            self.count(f"blocked/{reason}")
-            self.count("article_fetches/blocked")
+            self.count(f"blocked/{reason}", day=day)
+            self.count("article_fetches/blocked", day=day)
             return
         match = _CHARSET.search(content_type.encode())
         if match:
             try:
                 response.body.decode(match.group(1).decode())
             except (LookupError, UnicodeDecodeError):
-                self.count("warnings/charset_mismatch")
-        self.count("fetched/article")
-        self.count("article_fetches/ok")
-        self.fetched_articles.add(response.url)
+                self.count("warnings/charset_mismatch", day=day)
+        self.count("fetched/article", day=day)
+        self.count("article_fetches/ok", day=day)
+        self.fetched(response.url, day)
 
     def on_error(self, failure: Failure) -> None:
         """Count a failed request by kind (or a refused one by reason)."""
         group, kind = error_kind(failure)
         exc = failure.value
+        request = getattr(failure, "request", None)
+        capture = request.meta.get(META_KEY) if request is not None else None
+        # an article's failure counts for its day; a discovery document's for every day
+        day = self.partition_of(capture) if capture is not None and capture.role == "article" \
+            else None
         if isinstance(exc, HttpError) and (
                 reason := block_reason(exc.response.status, exc.response.body)):
-            self.count(f"blocked/{reason}")
+            self.count(f"blocked/{reason}", day=day)
             group, kind = "errors", "blocked"
-        self.count(f"{group}/{kind}")
-        request = getattr(failure, "request", None)
+        self.count(f"{group}/{kind}", day=day)
         url = request.url if request is not None else "?"
         if request is not None:
-            capture = request.meta.get(META_KEY)
             if capture is not None and capture.role == "article":
                 # a 404/410 article is gone, not missed: no rerun would fetch it
                 outcome = "skipped" if group == "skipped" or kind in GONE else (
                     "blocked" if kind == "blocked" else "failed")
-                self.count(f"article_fetches/{outcome}")
+                self.count(f"article_fetches/{outcome}", day=day)
+            elif request.meta.get(PROBE_META) and kind in GONE:
+                self.count("skipped/auto_probe_absent")  # a guessed location: not there
             elif (tally := self._tally(request)) is not None:
                 tally.failures[kind] += 1
         level = logging.INFO if group == "skipped" else logging.WARNING

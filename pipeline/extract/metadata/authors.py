@@ -28,7 +28,10 @@ _BY = re.compile(
 _GROUP_SPLIT = re.compile(r"\s*[;|]\s*")
 """Separators between authors that never occur inside one author's description."""
 _COMMA_SPLIT = re.compile(r"\s*,\s*")
-_NAME_SPLIT = re.compile(r"\s*(?:/|&|\band\b|\bund\b|\bet\b|\by\b)\s*", re.IGNORECASE)
+_NAME_SPLIT = re.compile(r"\s*(?:/|&|\band\b|\bund\b|\bet\b|\by\b|\bog\b)\s*", re.IGNORECASE)
+_PHOTO_CREDIT = re.compile(r"^(?:fotos?|photos?|bild(?:er)?|images?|credits?|illustration)\s*:",
+                           re.IGNORECASE)
+"""A photo or image credit ("Foto: A"): whom it names took a picture, not the story."""
 _CREDIT_LABEL = re.compile(r"(?:^|,\s*)(?!by\b|author\b|written\b)[a-z]+\s*:\s", re.IGNORECASE)
 """A credit label other than the author's ("design: ", "code: ")."""
 _ROLE_START = re.compile(r"(?:head|vp|vice president|director|editor|member)\s+(?:of|for|at)\b",
@@ -191,6 +194,8 @@ def clean_authors(values: list[str]) -> tuple[str, ...]:
             continue
         value = _BYLINE_TAIL.split(_EMAIL.sub("", value), maxsplit=1)[0]
         value = _BY.sub("", value.strip())
+        if _PHOTO_CREDIT.match(value):
+            continue
         if len(_CREDIT_LABEL.findall(value)) >= 2:
             continue  # "text: A, design: B, code: C" credits everybody involved
         for group in _GROUP_SPLIT.split(value):

@@ -66,20 +66,30 @@ def published_date(  # noqa: PLR0917 - internal helper of resolve_metadata
         The date with its source, or ``None``.
     """
     candidates = list(published_candidates(ev, articles, pages, url, fetched_at, hint))
+    own = [(c, strong) for c, strong in candidates if not _is_discovery(c)]
     header_days = {d.date for d in shown().header if d.label != "other"}
-    declared = next((c for c, strong in candidates if strong or c.value.date() in header_days),
-                    None)
-    if declared is None:  # htmldate last, and only when asked: it costs a walk of the page
-        found = date_value(fallback("date"), "htmldate", fetched_at)
+    declared = next((c for c, strong in own if strong or c.value.date() in header_days), None)
+    found = None
+    if declared is None:  # htmldate after the page's own statements: it costs a walk
+        found = _htmldate(fallback, fetched_at)
         declared = found if found and found.value.date() in header_days else None
     elif not _is_shown(declared, shown()):
         # declared publication dates that disagree (a template's stale JSON-LD against the
         # meta tags): the one the byline shows is the page's
-        declared = next((c for c, strong in candidates
+        declared = next((c for c, strong in own
                          if strong and c.value.date() in header_days), declared)
     modified = modified_date(ev, articles, pages, fetched_at)
+    if declared is not None:
+        declared = _with_offset(declared, [c for c, _ in candidates] + ([modified] if modified
+                                                                       else []))
     known = {c.value.date() for c in (declared, modified, date_from_url(url, fetched_at)) if c}
-    return _as_shown(declared, modified, shown(), known, fetched_at, _month_first(ev.html_lang))
+    decided = _as_shown(declared, modified, shown(), known, fetched_at,
+                        _month_first(ev.html_lang))
+    if decided is None and found is not None and _is_article(ev, articles):
+        decided = found  # the page dates itself nowhere else: htmldate's reading of its markup
+    if decided is None:  # discovery evidence (sitemap, feed, URL) only as the last resort
+        decided = next((c for c, _strong in candidates if _is_discovery(c)), None)
+    return decided
 
 
 def _as_shown(  # noqa: PLR0917 - internal helper of published_date
@@ -117,8 +127,11 @@ def _as_shown(  # noqa: PLR0917 - internal helper of published_date
     choice = next((d for d in header if d.label in ("original", "published")), None)
     if declared is not None:
         day = declared.value.date()
+        # the same day (a day off for a moment: time zones) stands, unless the declared value
+        # is a bare day and the byline gives that day to the minute
         if choice is not None and (choice.date == day or (
-                declared.has_time and abs((choice.date - day).days) <= 1)):
+                declared.has_time and abs((choice.date - day).days) <= 1)) and (
+                declared.has_time or choice.moment is None):
             return declared
         if choice is None and labelled and day not in shown.anywhere:
             choice = labelled[0]
@@ -141,6 +154,41 @@ def _as_shown(  # noqa: PLR0917 - internal helper of published_date
     if not plausible(when, fetched_at):
         return declared
     return DateValue(when, "page_text", has_time=choice.moment is not None)
+
+
+def _is_discovery(value: DateValue) -> bool:
+    return value.source == "url" or value.source.startswith("discovery:")
+
+
+def _is_article(ev: Evidence, articles: list[Mapping[str, object]]) -> bool:
+    """Whether the page declares itself one article (JSON-LD article type, og:type article)."""
+    return bool(articles) or "og:article" in ev.types
+
+
+def _htmldate(fallback: Fallback, fetched_at: dt.datetime | None) -> DateValue | None:
+    """The date htmldate reads (markup only): midnight alone is a day; never the fetch day."""
+    text = fallback("date")
+    if text and text.endswith("T00:00:00"):
+        text = text[:10]
+    found = date_value(text, "htmldate", fetched_at)
+    if found and fetched_at and found.value.date() == fetched_at.date():
+        return None
+    if found and len(text or "") == 10:
+        found = DateValue(found.value, found.source, has_time=False, has_offset=False)
+    return found
+
+
+def _with_offset(value: DateValue, others: list[DateValue]) -> DateValue:
+    """A value stated without offset takes that of another statement of the same wall clock."""
+    if value.has_offset or not value.has_time:
+        return value
+    wall = value.value.replace(tzinfo=None, second=0, microsecond=0)
+    for other in others:
+        if other.has_offset and other.has_time and other.value.replace(
+                tzinfo=None, second=0, microsecond=0) == wall:
+            return DateValue(value.value.replace(tzinfo=other.value.tzinfo), value.source,
+                             True, True)
+    return value
 
 
 def _is_shown(value: DateValue, shown: ShownDates) -> bool:
@@ -181,6 +229,10 @@ def published_candidates(  # noqa: PLR0917 - the inputs of published_date
                 yield found, key not in WEAK_META
     for value in ev.itemprop_dates.get("datePublished", ()):
         found = date_value(value, "microdata", fetched_at)
+        if found:
+            yield found, True
+    for value in ev.header_times[:1]:
+        found = date_value(value, "time", fetched_at)
         if found:
             yield found, True
     for obj in pages:

@@ -30,7 +30,8 @@ from pipeline.extract.text import clean_space
 logger = logging.getLogger(__name__)
 
 ARTICLE_TYPES = frozenset({
-    "Article", "NewsArticle", "ReportageNews", "AnalysisNewsArticle", "OpinionNewsArticle",
+    "Article", "NewsArticle", "ReportageNews", "ReportageNewsArticle", "AnalysisNewsArticle",
+    "OpinionNewsArticle",
     "ReviewNewsArticle", "BackgroundNewsArticle", "AskPublicNewsArticle", "BlogPosting",
     "LiveBlogPosting", "TechArticle", "ScholarlyArticle", "Report", "SocialMediaPosting",
     "DiscussionForumPosting", "SatiricalArticle", "AdvertiserContentArticle", "Review",
@@ -45,6 +46,8 @@ LISTING_TYPES = frozenset({
 """JSON-LD ``@type`` values describing a page of many items, not one article."""
 
 _MAX_JSONLD_BYTES = 2_000_000
+_PUBLISHED_MARK = re.compile(r"publish|entry-date|posted|created|pubdate|date-pub", re.I)
+_NOT_PUBLISHED = re.compile(r"modif|updat|comment|related|teaser|sidebar|widget|reply", re.I)
 
 
 @dataclass(frozen=True)
@@ -92,6 +95,31 @@ class Evidence:
         and most pages name their author before it is needed.
         """
         return tuple(body_bylines(self.tree)) if self.tree is not None else ()
+
+    @cached_property
+    def header_times(self) -> tuple[str, ...]:
+        """``datetime`` values of the article header's ``<time>`` elements, publication first.
+
+        A ``<time datetime>`` counts when a ``<header>`` or ``<article>`` holds it or its class
+        names a publication ("published", "entry-date", "posted", "created"); never one of an
+        update, a comment, a menu, a sidebar or related stories.
+        """
+        if self.tree is None:
+            return ()
+        labelled, placed = [], []
+        for el in self.tree.xpath("//time[@datetime]")[:12]:
+            value = (el.get("datetime") or "").strip()
+            marks = " ".join(filter(None, [el.get("class"), el.getparent().get("class")
+                                           if el.getparent() is not None else None])).lower()
+            if not value or _NOT_PUBLISHED.search(marks) or el.get("itemprop") or any(
+                    a.tag in ("nav", "aside", "footer") or _NOT_PUBLISHED.search(
+                        a.get("class") or "") for a in el.iterancestors()):
+                continue
+            if _PUBLISHED_MARK.search(marks):
+                labelled.append(value)
+            elif any(a.tag in ("header", "article") for a in el.iterancestors()):
+                placed.append(value)
+        return tuple(labelled + placed)
 
     def first_meta(self, *keys: str) -> tuple[str, str] | None:
         """The first non-empty value among ``keys`` (in that order) and the key it came from."""

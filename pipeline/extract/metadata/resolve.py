@@ -2,12 +2,16 @@
 
 Order of precedence, first usable value wins:
 
-- **published / modified**: first the declared date: JSON-LD article object
-  (``datePublished``/``dateCreated``) -> meta tags (``article:published_time``, Dublin Core,
-  ``sailthru.date``, Parse.ly, ...) and microdata ``<time itemprop>`` -> JSON-LD ``WebPage``
-  object -> the discovery hint (news sitemap, feed) -> a full date in the URL (``/2024/03/15/``,
-  ``/2024/march/15/``) -> htmldate. Weak evidence (JSON-LD ``WebPage``, generic
-  ``date``/``dc.date`` meta, htmldate) is only used when the byline area shows that date.
+- **published / modified** (the rule set of ``docs/processing.md``): first the page's own
+  declared date: JSON-LD article object (``datePublished``/``dateCreated``) -> meta tags
+  (``article:published_time``, Dublin Core, ``sailthru.date``, Parse.ly, ...) and microdata
+  ``<time itemprop>`` -> the ``<time datetime>`` of the article header -> JSON-LD ``WebPage``
+  object -> htmldate (confirmed by the byline area; unconfirmed only on an article page that
+  dates itself nowhere else, after the shown dates below) -> the discovery hint (news sitemap,
+  feed) and a full date in the URL (``/2024/03/15/``), only when the page states no date.
+  Weak evidence (JSON-LD ``WebPage``, generic ``date``/``dc.date`` meta) is only used when the
+  byline area shows that date. A value without offset takes the offset of another statement
+  of the same wall clock.
   When declared dates disagree and the page never shows the first, a later declared date the
   byline area shows wins (a stale JSON-LD template against the meta tags). Then the dates
   the page shows its readers (visible text, labelled by the words before them; a date right
@@ -152,7 +156,7 @@ def resolve_metadata(
     articles = evidence.objects_of(ARTICLE_TYPES)
     pages = evidence.objects_of(WEBPAGE_TYPES)
     site_names = site_names_of(evidence, articles, url)
-    title = decide_title(evidence, articles, site_names, fallback)
+    title = _visible(decide_title(evidence, articles, site_names, fallback))
     shown = lazy_dates(visible_text, [*evidence.headlines, *([title] if title else [])])
     published = published_date(evidence, articles, pages, url, fetched_at, hint, fallback, shown)
     modified = modified_date(evidence, articles, pages, fetched_at)
@@ -178,6 +182,14 @@ def resolve_metadata(
 
 
 # --- the rest ----------------------------------------------------------------------------------
+
+_INVISIBLE = re.compile("[\u00ad\u200b-\u200d\u2060\ufeff]")
+"""Soft hyphens and zero-width characters: hyphenation hints, not part of the headline."""
+
+
+def _visible(title: str | None) -> str | None:
+    return clean_space(_INVISIBLE.sub("", title)) or None if title else title
+
 
 def _language(ev: Evidence, articles: list[Mapping[str, object]], fallback: Fallback) -> str | None:
     for value in (ev.html_lang, meta_value(ev, "content-language", "og:locale", "dc.language"),

@@ -48,8 +48,8 @@ def decide_title(
     for headline in headlines:
         agreeing = [t for t in titles if _agrees(headline, t)]
         if agreeing:
-            return _cased(_undamaged(_without_dateline(headline, agreeing), agreeing),
-                          agreeing)
+            return _cased(_undamaged(_without_kicker(_without_dateline(headline, agreeing),
+                                                     agreeing), agreeing), agreeing)
     # no agreement: the page's only <h1> is the headline readers see (unless it is a
     # logo or a label: three words at least); several <h1> are sections, not a headline
     if len(headlines) > 1:  # "Subscribe to <site>" and the like are not headlines
@@ -130,6 +130,25 @@ def _without_dateline(headline: str, titles: list[str]) -> str:
             rest = headline[:start] + headline[start + len(title):]
             if _DIGITS.search(rest) and (dates_in_text(rest) or _BY_WORD.search(rest)):
                 return title
+    return headline
+
+
+KICKER_WORDS = 6
+"""Longest kicker (overline) run into an ``<h1>`` before the declared headline, in words."""
+
+
+def _without_kicker(headline: str, titles: list[str]) -> str:
+    """The declared title an ``<h1>`` ends with, when what precedes it is a short kicker.
+
+    "Eskalation im Nahen Osten - «...»", "Kenia: Nairobi von unten" (declared "Nairobi von
+    unten"): the rule set's headline is the headline alone, as short as possible. The kicker
+    ends with a separator (":", "-", "|"); without one, the words may be the headline's own.
+    """
+    for title in titles:
+        if len(words(title)) >= 3 and headline.endswith(title) and len(title) < len(headline):
+            kicker = headline[: -len(title)].strip()
+            if 0 < len(words(kicker)) <= KICKER_WORDS and not kicker[-1].isalnum():
+                return title  # "Kicker: Headline", "Kicker - Headline"
     return headline
 
 
