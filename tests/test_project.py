@@ -60,9 +60,15 @@ def test_benchmarks_do_not_import_tests() -> None:
     assert offenders == []
 
 
+# a test Celery worker puts its own temp dir (holding the hostname_callable module the test
+# writes there) on PYTHONPATH: that finds a generated module, not the project
+GENERATED_MODULE_PATHS = {"benchmarks/support/celery_cluster.py"}
+
+
 def test_no_import_path_patches() -> None:
     # the project is installed (setup.cfg): nothing patches sys.path or PYTHONPATH to find it
     offenders = [str(p.relative_to(ROOT)) for p in code_files("pipeline", "spiders", "dags",
                                                                "benchmarks")
-                 if "sys.path.insert" in p.read_text() or '"PYTHONPATH"' in p.read_text()]
+                 if str(p.relative_to(ROOT)) not in GENERATED_MODULE_PATHS
+                 and ("sys.path.insert" in p.read_text() or '"PYTHONPATH"' in p.read_text())]
     assert offenders == []
