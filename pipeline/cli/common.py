@@ -41,26 +41,24 @@ def check_range(parser: argparse.ArgumentParser, since: dt.date, until: dt.date)
         parser.error(f"--until {until} is before --since {since}")
 
 
-def positive_int(text: str) -> int:
-    """Argparse type for a count that must be at least 1 (``--page-cap``)."""
+def _whole_number(text: str, minimum: int) -> int:
     try:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{value} is below 1")
+    if value < minimum:
+        raise argparse.ArgumentTypeError(f"{value} is below {minimum}")
     return value
+
+
+def positive_int(text: str) -> int:
+    """Argparse type for a count that must be at least 1 (``--page-cap``)."""
+    return _whole_number(text, 1)
 
 
 def count(text: str) -> int:
     """Argparse type for a count that may be 0 (``--sample``)."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"{value} is below 0")
-    return value
+    return _whole_number(text, 0)
 
 
 def seconds(text: str) -> float:
